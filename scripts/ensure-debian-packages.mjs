@@ -1,0 +1,34 @@
+// `npm test` needs a few Debian packages for its real peers. Installs the missing ones when running as root;
+// otherwise stops with the exact command to run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** package -> a file that exists once it is installed */
+const needed = [
+  ['libusb-1.0-0', ['/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0', '/usr/lib/aarch64-linux-gnu/libusb-1.0.so.0', '/lib/x86_64-linux-gnu/libusb-1.0.so.0']],
+  ['chromium', ['/usr/bin/chromium']],
+];
+
+function installed(pkg, files) {
+  if (files.some((f) => existsSync(f))) return true;
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+const missing = needed.filter(([pkg, files]) => !installed(pkg, files)).map(([pkg]) => pkg);
+if (missing.length === 0) process.exit(0);
+
+const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+if (process.getuid?.() !== 0) {
+  console.error(`The tests need these Debian packages: ${missing.join(', ')}. Install them with:\n  sudo sh -c '${command}'`);
+  process.exit(1);
+}
+console.log(`installing Debian packages the tests need: ${missing.join(', ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+try {
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+} catch {
+  console.error(`installing failed; run it by hand:\n  ${command}`);
+  process.exit(1);
+}

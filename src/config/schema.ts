@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Keys are snake_case as users write them in YAML; defaults live here and nowhere else.
+ * Objects are strict so a misspelt key is an error that names it, not a setting silently ignored.
+ */
+const hex16 = z
+  .union([z.string().regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'expected a 16-bit hex id such as 051d'), z.number().int()])
+  .transform((v) => (typeof v === 'number' ? v : parseInt(v.replace(/^0x/i, ''), 16)))
+  .pipe(z.number().int().min(0).max(0xffff));
+
+const name = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'use 1-32 letters, digits, dot, dash or underscore');
+
+const simSource = z.strictObject({
+  kind: z.literal('sim'),
+  /** A recorded device by name (see `upsguard sim devices`). */
+  device: z.string().default('apc-back-ups-cs-500'),
+  /** A built-in scenario name (demo-loop, steady) or the path of a scenario file. */
+  scenario: z.string().default('steady'),
+  time_scale: z.number().positive().max(10_000).default(1),
+});
+
+const usbSource = z.strictObject({
+  kind: z.literal('usb'),
+  vendor_id: hex16.optional(),
+  product_id: hex16.optional(),
+  serial: z.string().min(1).optional(),
+  /** USB port path (1-1.4) or hidraw node (/dev/hidraw0). */
+  path: z.string().min(1).optional(),
+});
+
+const upsEntry = z
+  .strictObject({
+    name,
+    description: z.string().max(200).optional(),
+    source: z.discriminatedUnion('kind', [simSource, usbSource]),
+    /** ups.delay.shutdown: seconds the UPS waits before cutting its output after the load-off command. */
+    off_delay_s: z.number().int().min(0).max(86_400).optional(),
+    /** ups.delay.start: seconds the UPS waits, with mains back, before powering its output again. */
+    on_delay_s: z.number().int().min(0).max(86_400).optional(),
+  })
+  .superRefine((u, ctx) => {
+    if (u.off_delay_s !== undefined && u.on_delay_s !== undefined && u.off_delay_s >= u.on_delay_s) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['on_delay_s'],
+        message: `must be longer than off_delay_s (${u.off_delay_s}) so the UPS restarts after it has cut the load`,
+      });
+    }
+  });
+
+const user = z.strictObject({
+  name,
+  password: z.string().min(8, 'at least 8 characters'),
+});
+
+export const configSchema = z.strictObject({
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+    .prefault({}),
+  web: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8080),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** SQLite file; `:memory:` keeps nothing across restarts. */
+      path: z.string().default('data/upsguard.db'),
+      raw_retention_hours: z.number().positive().default(48),
+      minute_retention_days: z.number().positive().default(90),
+      hour_retention_days: z
+        .number()
+        .positive()
+        .default(5 * 365),
+    })
+    .prefault({}),
+  monitor: z
+    .strictObject({
+      full_interval_s: z.number().positive().default(30),
+      quick_interval_s: z.number().positive().default(2),
+      /** Contact lost for longer than this makes the UPS stale (COMMBAD), as upsmon's DEADTIME. */
+      dead_time_s: z.number().positive().default(15),
+      io_timeout_ms: z.number().int().positive().default(3000),
+      reconnect_base_ms: z.number().int().positive().default(1000),
+      reconnect_max_ms: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
+  ups: z
+    .array(upsEntry)
+    .min(1, 'configure at least one UPS')
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((u, i) => {
+        if (seen.has(u.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate UPS name ${u.name}` });
+        seen.add(u.name);
+      });
+    }),
+  users: z.array(user).default([]),
+});
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type UpsConfig = Config['ups'][number];
+export type SimSourceConfig = z.output<typeof simSource>;
+export type UsbSourceConfig = z.output<typeof usbSource>;

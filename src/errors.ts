@@ -1,0 +1,69 @@
+/**
+ * Every error upsguard raises on purpose carries a stable code, so logs, API responses and tests can name
+ * what went wrong without matching message text. One file, so the list of codes is one list.
+ */
+export const ErrorCode = {
+  ConfigInvalid: 'CONFIG_INVALID',
+  ConfigUnreadable: 'CONFIG_UNREADABLE',
+  HidDescriptorMalformed: 'HID_DESCRIPTOR_MALFORMED',
+  HidDescriptorLimit: 'HID_DESCRIPTOR_LIMIT',
+  HidReportMalformed: 'HID_REPORT_MALFORMED',
+  HidFieldNotWritable: 'HID_FIELD_NOT_WRITABLE',
+  UpsCommandUnsupported: 'UPS_COMMAND_UNSUPPORTED',
+  UpsCommandInvalid: 'UPS_COMMAND_INVALID',
+  TransportClosed: 'TRANSPORT_CLOSED',
+  TransportTimeout: 'TRANSPORT_TIMEOUT',
+  TransportIo: 'TRANSPORT_IO',
+  DeviceNotFound: 'DEVICE_NOT_FOUND',
+  DeviceIdentityMismatch: 'DEVICE_IDENTITY_MISMATCH',
+  ScenarioInvalid: 'SCENARIO_INVALID',
+  StoreFailure: 'STORE_FAILURE',
+  RequestInvalid: 'REQUEST_INVALID',
+  NotFound: 'NOT_FOUND',
+  CliUsage: 'CLI_USAGE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class UpsguardError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A report descriptor that cannot be parsed; `offset` is the byte offset of the offending item. */
+export class HidParseError extends UpsguardError {
+  readonly offset: number;
+  constructor(message: string, offset: number, code: ErrorCode = ErrorCode.HidDescriptorMalformed) {
+    super(code, `${message} (at byte offset ${offset})`, { offset });
+    this.offset = offset;
+  }
+}
+
+/** A report whose bytes do not fit the descriptor's layout. */
+export class HidReportError extends UpsguardError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.HidReportMalformed, message, details);
+  }
+}
+
+/** Configuration errors carry every problem at once as `path: reason`. */
+export class ConfigError extends UpsguardError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], source: string) {
+    super(ErrorCode.ConfigInvalid, `invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, {
+      problems,
+      source,
+    });
+    this.problems = problems;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { runConfigCheck } from './cli/config-check.js';
+import { runHidInspect } from './cli/hid-inspect.js';
+import { runServe } from './cli/serve.js';
+import { USAGE } from './cli/usage.js';
+import { ConfigError, ErrorCode, UpsguardError, errorMessage } from './errors.js';
+import { recordedDevices } from './ups/sim/recorded-devices.js';
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+const err = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '--help':
+    case 'help':
+      out(USAGE);
+      return cmd === undefined ? 2 : 0;
+    case '--version':
+      out(version());
+      return 0;
+    case 'serve':
+      return runServe(sub === undefined ? rest : [sub, ...rest], out, stopSignal());
+    case 'config':
+      if (sub === 'check') return runConfigCheck(rest, out, err);
+      break;
+    case 'hid':
+      if (sub === 'inspect') return runHidInspect(rest, out, err);
+      break;
+    case 'sim':
+      if (sub === 'devices') {
+        for (const d of recordedDevices) {
+          out(`${d.name}  ${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`);
+        }
+        return 0;
+      }
+      break;
+    default:
+      break;
+  }
+  err(`unknown command: ${argv.join(' ')}\n`);
+  err(USAGE);
+  return 2;
+}
+
+// The one place that exits the process.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) err(e.message);
+    else if (e instanceof UpsguardError && e.code === ErrorCode.CliUsage) err(`${e.message}\n\n${USAGE}`);
+    else err(`upsguard: ${errorMessage(e)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,31 @@
+import type { Listeners } from '../util/listeners.js';
+import type { UpsCommand, UpsReading } from './pdc/index.js';
+
+export type UpsSourceEvents = {
+  /** A reading pushed by the device between polls (an interrupt report). */
+  reading: [reading: UpsReading];
+  /** Contact with the device (not with the UPS's mains) came or went. */
+  connection: [connected: boolean, reason: string];
+};
+
+export interface UpsSourceInfo {
+  readonly kind: 'usb' | 'sim' | 'relay' | 'nut';
+  readonly location: string;
+  readonly vendorId?: number;
+  readonly productId?: number;
+}
+
+/**
+ * Anything that yields UPS readings and accepts the few UPS commands: the HID reader over any transport, and (later)
+ * the NUT client. The monitor owns the cadence; a source only knows how to read.
+ */
+export interface UpsSource {
+  readonly events: Listeners<UpsSourceEvents>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** `quick`: status, charge, runtime, timers. `full`: everything. Rejects when the device cannot be read. */
+  poll(kind: 'quick' | 'full'): Promise<UpsReading>;
+  command(cmd: UpsCommand, opts?: { offDelay?: number; onDelay?: number }): Promise<void>;
+  supportedCommands(): readonly UpsCommand[];
+  info(): UpsSourceInfo;
+}

@@ -1,0 +1,21 @@
+import { ErrorCode, UpsguardError } from '../errors.js';
+
+/** Every wait on I/O has a limit: a hung USB or network call must surface as an error the caller can act on. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new UpsguardError(ErrorCode.TransportTimeout, `${what} timed out after ${ms} ms`, { timeoutMs: ms }));
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/** Capped exponential backoff with full jitter; `random` is injectable so tests are exact. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

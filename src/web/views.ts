@@ -1,0 +1,44 @@
+import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
+import type { WatchedUps } from './deps.js';
+
+/** The JSON shapes the API and the live stream share. */
+export interface UpsStatusView {
+  name: string;
+  description: string | null;
+  source: { kind: string; location: string };
+  variables: Record<string, string>;
+  status: string[];
+  comms: UpsSnapshot['comms'];
+  lastUpdate: string | null;
+  lastContact: string | null;
+  problem: string | null;
+}
+
+const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
+
+export function snapshotView(ups: WatchedUps, s: UpsSnapshot = ups.snapshot()): UpsStatusView {
+  const src = ups.source();
+  return {
+    name: ups.name,
+    description: ups.description ?? null,
+    source: { kind: src.kind, location: src.location },
+    variables: { ...s.variables },
+    status: [...s.status],
+    comms: s.comms,
+    lastUpdate: iso(s.at),
+    lastContact: iso(s.lastContactAt),
+    problem: ups.problem() || null,
+  };
+}
+
+export interface EventView {
+  id: number;
+  at: string;
+  type: string;
+  ups: string;
+  message: string;
+}
+
+export function eventView(e: UpsEvent): EventView {
+  return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, ups: e.ups, message: e.message };
+}
