@@ -12,13 +12,20 @@ const known = {
   'eaton-3s-700': { vendorId: 0x0463, productId: 0xffff },
 };
 const strings = {
-  'apc-back-ups-cs-500': { 1: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ', 2: 'AB0427******', 3: 'American Power Conversion', 4: 'PbAc' },
+  'apc-back-ups-cs-500': {
+    1: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
+    2: 'AB0427******',
+    3: 'American Power Conversion',
+    4: 'PbAc',
+  },
   'cyberpower-cp1500pfclcd': { 1: 'CP1500PFCLCD', 2: 'CTHGV2000000', 3: 'CPS', 4: 'PbAcid' },
   'eaton-3s-700': { 1: 'Eaton 3S', 2: '000000000', 3: 'EATON', 4: 'PbAc' },
 };
 
 const out = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.hex')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.hex'))
+  .sort()) {
   const name = file.replace(/\.hex$/, '');
   const hex = readFileSync(join(dir, file), 'utf8').trim().split(/\s+/).join(' ');
   const reports = { feature: {}, input: {} };

@@ -5,7 +5,14 @@ import { existsSync } from 'node:fs';
 
 /** package -> a file that exists once it is installed */
 const needed = [
-  ['libusb-1.0-0', ['/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0', '/usr/lib/aarch64-linux-gnu/libusb-1.0.so.0', '/lib/x86_64-linux-gnu/libusb-1.0.so.0']],
+  [
+    'libusb-1.0-0',
+    [
+      '/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0',
+      '/usr/lib/aarch64-linux-gnu/libusb-1.0.so.0',
+      '/lib/x86_64-linux-gnu/libusb-1.0.so.0',
+    ],
+  ],
   ['chromium', ['/usr/bin/chromium']],
 ];
 
@@ -20,7 +27,9 @@ if (missing.length === 0) process.exit(0);
 
 const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
 if (process.getuid?.() !== 0) {
-  console.error(`The tests need these Debian packages: ${missing.join(', ')}. Install them with:\n  sudo sh -c '${command}'`);
+  console.error(
+    `The tests need these Debian packages: ${missing.join(', ')}. Install them with:\n  sudo sh -c '${command}'`,
+  );
   process.exit(1);
 }
 console.log(`installing Debian packages the tests need: ${missing.join(', ')}`);

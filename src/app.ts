@@ -75,7 +75,13 @@ export class App {
       this.options.hidBackend ?? (async () => (await import('./ups/transport/node-hid-backend.js')).nodeHidBackend);
 
     for (const ups of cfg.ups) {
-      const built = await buildSource(ups, { monitor: cfg.monitor, clock: this.clock, log: this.log, baseDir, hidBackend });
+      const built = await buildSource(ups, {
+        monitor: cfg.monitor,
+        clock: this.clock,
+        log: this.log,
+        baseDir,
+        hidBackend,
+      });
       const monitor = new UpsMonitor(
         ups.name,
         built.source,
@@ -134,7 +140,14 @@ export class App {
         problem: () => r.monitor.problem(),
       };
     });
-    this.web = buildServer({ ups: watched, events, readings, live: this.live, log: this.log, now: () => this.clock.now() });
+    this.web = buildServer({
+      ups: watched,
+      events,
+      readings,
+      live: this.live,
+      log: this.log,
+      now: () => this.clock.now(),
+    });
   }
 
   /** Starts listening; returns the address the page is at. */

@@ -22,7 +22,10 @@ describe('logging', () => {
   it('redacts secrets by key name at any depth', () => {
     const out = capture();
     const log = createLogger({ level: 'debug', destination: out.stream });
-    log.info({ password: 'hunter2-top', user: { name: 'a', password: 'p4ssw0rd-deep' }, list: [{ token: 'tok-123456' }] }, 'x');
+    log.info(
+      { password: 'hunter2-top', user: { name: 'a', password: 'p4ssw0rd-deep' }, list: [{ token: 'tok-123456' }] },
+      'x',
+    );
     expect(out.text()).not.toMatch(/hunter2-top|p4ssw0rd-deep|tok-123456/);
     expect(out.text()).toContain('[redacted]');
   });

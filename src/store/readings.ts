@@ -74,7 +74,13 @@ export class ReadingsStore {
     })();
   };
 
-  history(ups: string, variable: string, from: number, to: number, resolution = resolutionFor(to - from)): HistoryPoint[] {
+  history(
+    ups: string,
+    variable: string,
+    from: number,
+    to: number,
+    resolution = resolutionFor(to - from),
+  ): HistoryPoint[] {
     if (resolution === 'raw') {
       const rows = this.db
         .prepare(
@@ -104,7 +110,8 @@ export class ReadingsStore {
   latest(ups: string): UpsSnapshot | undefined {
     const row = this.db
       .prepare('SELECT ups, at, variables, status, comms FROM readings WHERE ups = ? ORDER BY at DESC, id DESC LIMIT 1')
-      .get(ups) as { ups: string; at: number; variables: string; status: string; comms: UpsSnapshot['comms'] } | undefined;
+      .get(ups) as
+      { ups: string; at: number; variables: string; status: string; comms: UpsSnapshot['comms'] } | undefined;
     if (!row) return undefined;
     return {
       ups: row.ups,

@@ -1,5 +1,5 @@
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
-import { readValue, writeValue } from './hid/report-codec.js';
+import { readValue, setValue, writeValue } from './hid/report-codec.js';
 import type { ReportType } from './hid/types.js';
 import { createUpsModel, type UpsCommand, type UpsModel, type UpsReading } from './pdc/index.js';
 import { Listeners } from '../util/listeners.js';
@@ -72,7 +72,10 @@ export class HidUpsReader implements UpsSource {
       if (ref.type !== 'feature') continue;
       const length = model.descriptor.reportLength('feature', ref.reportId);
       try {
-        this.cache.set(key('feature', ref.reportId), await this.options.transport.getFeatureReport(ref.reportId, length));
+        this.cache.set(
+          key('feature', ref.reportId),
+          await this.options.transport.getFeatureReport(ref.reportId, length),
+        );
       } catch (err) {
         // A report the device refuses (a STALL) is "not supported", not a lost device; the transport says when it is.
         if (!this.options.transport.isConnected()) throw err;
@@ -126,7 +129,9 @@ export class HidUpsReader implements UpsSource {
   private async loadStrings(model: UpsModel): Promise<void> {
     this.strings.clear();
     // String-valued fields hold a string-descriptor index; fetch those once per device.
-    const indexFields = model.descriptor.fields.filter((f) => /\.i[A-Z][A-Za-z]*$/.test(f.path) && f.type === 'feature');
+    const indexFields = model.descriptor.fields.filter(
+      (f) => /\.i[A-Z][A-Za-z]*$/.test(f.path) && f.type === 'feature',
+    );
     const ids = new Set(indexFields.map((f) => f.reportId));
     for (const id of ids) {
       try {
@@ -141,7 +146,8 @@ export class HidUpsReader implements UpsSource {
       if (!r) continue;
       try {
         const index = readValue(f, r);
-        if (index > 0 && !this.strings.has(index)) this.strings.set(index, await this.options.transport.getString(index));
+        if (index > 0 && !this.strings.has(index))
+          this.strings.set(index, await this.options.transport.getString(index));
       } catch {
         continue;
       }
@@ -149,10 +155,7 @@ export class HidUpsReader implements UpsSource {
   }
 
   private decode(model: UpsModel): UpsReading {
-    return model.decode(
-      { get: (type, id) => this.cache.get(key(type, id)) },
-      (index) => this.strings.get(index),
-    );
+    return model.decode({ get: (type, id) => this.cache.get(key(type, id)) }, (index) => this.strings.get(index));
   }
 
   private onInput(report: Uint8Array): void {
@@ -167,7 +170,8 @@ export class HidUpsReader implements UpsSource {
         if (f.type !== 'input' || f.reportId !== id) continue;
         const twin = model.descriptor.find(f.path, 'feature');
         const cached = twin && this.cache.get(key('feature', twin.reportId));
-        if (twin && cached) writeValue(twin, cached, readValue(f, report));
+        // The cache mirrors the device, read-only fields included.
+        if (twin && cached) setValue(twin, cached, readValue(f, report));
       }
       this.events.emit('reading', this.decode(model));
     } catch (err) {

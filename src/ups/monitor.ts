@@ -167,9 +167,7 @@ export class UpsMonitor {
       comms,
       lastContactAt: this.lastContactAt,
     };
-    const changes = [
-      ...(comms === 'ok' || comms === 'stale' ? statusChanges(this.lastStatus, status) : []),
-    ];
+    const changes = [...(comms === 'ok' || comms === 'stale' ? statusChanges(this.lastStatus, status) : [])];
     const commsEvent = commsChange(this.comms, comms);
     if (commsEvent) changes.unshift(commsEvent);
     if (comms === 'ok' || comms === 'stale') this.lastStatus = status;

@@ -32,7 +32,9 @@ export function statusChanges(prev: readonly string[] | null, next: readonly str
   const has = new Set(next);
   if (has.has('OL') && had.has('OB')) out.push({ type: 'ONLINE', message: 'on line power' });
   for (const [token, type, message] of onAppear) if (has.has(token) && !had.has(token)) out.push({ type, message });
-  if (prev) for (const [token, type, message] of onDisappear) if (had.has(token) && !has.has(token)) out.push({ type, message });
+  if (prev)
+    for (const [token, type, message] of onDisappear)
+      if (had.has(token) && !has.has(token)) out.push({ type, message });
   return out;
 }
 

@@ -10,7 +10,8 @@ import { registerStreamRoutes } from './routes/stream.js';
 /** Builds the web app without listening, so tests use `inject` and `app.ts` decides where it listens. */
 export function buildServer(deps: WebDeps): FastifyInstance {
   // Request lines at info would drown the log of an appliance polled every 2 s by its own page: warn and up only.
-  const app = Fastify({ loggerInstance: deps.log.child({ part: 'web' }, { level: 'warn' }) as FastifyBaseLogger });
+  const logger: FastifyBaseLogger = deps.log.child({ part: 'web' }, { level: 'warn' });
+  const app = Fastify({ loggerInstance: logger });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof UpsguardError) {
@@ -23,9 +24,10 @@ export function buildServer(deps: WebDeps): FastifyInstance {
     }
     const statusCode = e.statusCode ?? 500;
     if (statusCode >= 500) req.log.error({ err: e.message }, 'request failed');
-    return reply
-      .status(statusCode)
-      .send({ error: statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: statusCode >= 500 ? 'internal error' : (e.message ?? '') });
+    return reply.status(statusCode).send({
+      error: statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
+      message: statusCode >= 500 ? 'internal error' : (e.message ?? ''),
+    });
   });
 
   registerStatusRoutes(app, deps);

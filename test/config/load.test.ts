@@ -88,7 +88,12 @@ describe('configuration', () => {
     expect(loaded.secrets).toContain('correct horse battery');
 
     const problems = problemsOf(() =>
-      parseConfigText(`${base}  - name: admin\n    password_file: nope.pass\n  - name: ops\n    password_env: NOPE\n`, 'x.yaml', dir, {}),
+      parseConfigText(
+        `${base}  - name: admin\n    password_file: nope.pass\n  - name: ops\n    password_env: NOPE\n`,
+        'x.yaml',
+        dir,
+        {},
+      ),
     );
     expect(problems).toEqual([
       expect.stringMatching(/^users\.0\.password_file: cannot read .*nope\.pass \(ENOENT\)$/),
@@ -98,7 +103,12 @@ describe('configuration', () => {
 
   it('never puts a secret in an error message', () => {
     const problems = problemsOf(() =>
-      parseConfigText('ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: x\n    password: short\n', 'x', '/', {}),
+      parseConfigText(
+        'ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: x\n    password: short\n',
+        'x',
+        '/',
+        {},
+      ),
     );
     expect(problems.join('\n')).toContain('users.0.password');
     expect(problems.join('\n')).not.toContain('short');
@@ -112,20 +122,41 @@ describe('configuration', () => {
     writeFileSync(bad, 'ups: []\nweb: { port: "x" }\n');
     const out: string[] = [];
     const err: string[] = [];
-    expect(runConfigCheck([good], (s) => out.push(s), (s) => err.push(s))).toBe(0);
+    expect(
+      runConfigCheck(
+        [good],
+        (s) => out.push(s),
+        (s) => err.push(s),
+      ),
+    ).toBe(0);
     expect(out.join('\n')).toContain('ok');
-    expect(runConfigCheck([bad], (s) => out.push(s), (s) => err.push(s))).toBe(1);
+    expect(
+      runConfigCheck(
+        [bad],
+        (s) => out.push(s),
+        (s) => err.push(s),
+      ),
+    ).toBe(1);
     expect(err.join('\n')).toMatch(/2 problems/);
     expect(err.join('\n')).toMatch(/ups: configure at least one UPS/);
     expect(err.join('\n')).toMatch(/web\.port: /);
-    expect(runConfigCheck([join(dir, 'missing.yaml')], () => undefined, (s) => err.push(s))).toBe(1);
+    expect(
+      runConfigCheck(
+        [join(dir, 'missing.yaml')],
+        () => undefined,
+        (s) => err.push(s),
+      ),
+    ).toBe(1);
     expect(err.at(-1)).toMatch(/cannot read configuration .*missing\.yaml: ENOENT/);
   });
 
   it('loads a file relative to its own directory', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'p'), 'abcdefghij');
-    writeFileSync(join(dir, 'c.yaml'), 'ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: a\n    password_file: p\n');
+    writeFileSync(
+      join(dir, 'c.yaml'),
+      'ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: a\n    password_file: p\n',
+    );
     expect(loadConfigFile(join(dir, 'c.yaml'), {}).config.users[0]?.password).toBe('abcdefghij');
   });
 });

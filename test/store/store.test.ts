@@ -42,7 +42,9 @@ describe('store', () => {
       { at: T0, min: 80, avg: 90, max: 100 },
       { at: T0 + 60_000, min: 70, avg: 70, max: 70 },
     ]);
-    expect(r.history('u', 'battery.charge', T0, T0 + 3_600_000, 'hour')).toEqual([{ at: T0, min: 70, avg: 85, max: 100 }]);
+    expect(r.history('u', 'battery.charge', T0, T0 + 3_600_000, 'hour')).toEqual([
+      { at: T0, min: 70, avg: 85, max: 100 },
+    ]);
     // Text variables are kept raw but never rolled up.
     expect(r.history('u', 'device.model', T0, T0 + 120_000, 'minute')).toEqual([]);
     expect(r.latest('u')?.variables['battery.charge']).toBe('70');

@@ -11,10 +11,7 @@ import { ErrorCode, UpsguardError } from '../../errors.js';
  *   750 loop
  */
 export type ScenarioAction =
-  | { kind: 'mains'; on: boolean }
-  | { kind: 'load'; pct: number }
-  | { kind: 'health'; pct: number }
-  | { kind: 'loop' };
+  { kind: 'mains'; on: boolean } | { kind: 'load'; pct: number } | { kind: 'health'; pct: number } | { kind: 'loop' };
 
 export interface ScenarioStep {
   readonly atS: number;
@@ -54,14 +51,16 @@ export function parseScenario(text: string, name = 'scenario'): Scenario {
     if (line === '') return;
     const [atText, verb, arg, extra] = line.split(/\s+/);
     const atS = Number(atText);
-    if (!Number.isFinite(atS) || atS < 0) fail(name, lineNo, `time ${JSON.stringify(atText)} is not a number of seconds`);
+    if (!Number.isFinite(atS) || atS < 0)
+      fail(name, lineNo, `time ${JSON.stringify(atText)} is not a number of seconds`);
     if (atS < last) fail(name, lineNo, `time ${atS} goes back before ${last}`);
     if (loopAtS !== null) fail(name, lineNo, 'nothing may follow loop');
     if (extra !== undefined) fail(name, lineNo, `unexpected ${JSON.stringify(extra)}`);
     last = atS;
-    switch (verb) {
+    switch (verb ?? '') {
       case 'mains':
-        if (arg !== 'on' && arg !== 'off') fail(name, lineNo, `mains needs on or off, got ${JSON.stringify(arg ?? '')}`);
+        if (arg !== 'on' && arg !== 'off')
+          fail(name, lineNo, `mains needs on or off, got ${JSON.stringify(arg ?? '')}`);
         steps.push({ atS, action: { kind: 'mains', on: arg === 'on' } });
         break;
       case 'load':

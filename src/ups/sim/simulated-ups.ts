@@ -1,5 +1,5 @@
 import { ErrorCode, UpsguardError } from '../../errors.js';
-import { emptyReport, readValue, writeValue } from '../hid/report-codec.js';
+import { emptyReport, readValue, setValue } from '../hid/report-codec.js';
 import type { HidField, ReportDescriptor, ReportType } from '../hid/types.js';
 import { createUpsModel } from '../pdc/index.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
@@ -247,7 +247,10 @@ export class SimulatedUps {
     }
     // A device answers GET_REPORT(Input) with the same data its feature twin holds, where the fixture lacks it.
     for (const id of this.descriptor.reportIds('input')) {
-      if (this.device.reports.input[String(id)] === undefined && this.device.reports.feature[String(id)] !== undefined) {
+      if (
+        this.device.reports.input[String(id)] === undefined &&
+        this.device.reports.feature[String(id)] !== undefined
+      ) {
         const src = hexBytes(this.device.reports.feature[String(id)]!);
         const dst = this.reports.get(key('input', id))!;
         if (src.length === dst.length) dst.set(src);
@@ -284,14 +287,14 @@ export class SimulatedUps {
       const r = this.reports.get(key(f.type, f.reportId));
       if (!r) continue;
       const clamped = Math.round(value);
-      writeValue(f, r, Number.isFinite(clamped) ? clamped : 0);
+      setValue(f, r, Number.isFinite(clamped) ? clamped : 0);
     }
   }
 
   private setReal(fields: HidField[], value: number): void {
     for (const f of fields) {
       const r = this.reports.get(key(f.type, f.reportId));
-      if (r) writeValue(f, r, value);
+      if (r) setValue(f, r, value);
     }
   }
 

@@ -48,7 +48,9 @@ export function matchesSelector(d: IdentityInput & { location?: string }, sel: D
 export function describeSelector(sel: DeviceSelector): string {
   const parts: string[] = [];
   if (sel.vendorId !== undefined || sel.productId !== undefined) {
-    parts.push(`${sel.vendorId === undefined ? '*' : hex4(sel.vendorId)}:${sel.productId === undefined ? '*' : hex4(sel.productId)}`);
+    parts.push(
+      `${sel.vendorId === undefined ? '*' : hex4(sel.vendorId)}:${sel.productId === undefined ? '*' : hex4(sel.productId)}`,
+    );
   }
   if (sel.serial !== undefined) parts.push(`serial ${sel.serial}`);
   if (sel.path !== undefined) parts.push(`path ${sel.path}`);

@@ -5,7 +5,13 @@ import { Listeners } from '../../util/listeners.js';
 import { backoffMs, withTimeout } from '../../util/timeout.js';
 import type { HidBackend, HidDeviceEntry, HidHandle } from './hid-backend.js';
 import type { HidDeviceInfo, HidTransport, HidTransportEvents } from './hid-transport.js';
-import { describeSelector, identityKey, looksLikeUps, matchesSelector, type DeviceSelector } from './device-identity.js';
+import {
+  describeSelector,
+  identityKey,
+  looksLikeUps,
+  matchesSelector,
+  type DeviceSelector,
+} from './device-identity.js';
 
 export interface LocalTransportOptions {
   readonly selector: DeviceSelector;
@@ -126,7 +132,11 @@ export class LocalTransport implements HidTransport {
     const port = this.current?.portPath;
     if (!port || index <= 0) return undefined;
     try {
-      return await withTimeout(this.options.backend.getString(port, index), this.options.ioTimeoutMs, `string ${index}`);
+      return await withTimeout(
+        this.options.backend.getString(port, index),
+        this.options.ioTimeoutMs,
+        `string ${index}`,
+      );
     } catch {
       // Strings are optional: a device that stalls the request simply has none to show.
       return undefined;
@@ -135,7 +145,10 @@ export class LocalTransport implements HidTransport {
 
   private requireHandle(what: string): HidHandle {
     if (!this.handle) {
-      throw new UpsguardError(ErrorCode.TransportClosed, `cannot ${what}: UPS not connected (${this.lastError || 'not found'})`);
+      throw new UpsguardError(
+        ErrorCode.TransportClosed,
+        `cannot ${what}: UPS not connected (${this.lastError || 'not found'})`,
+      );
     }
     return this.handle;
   }
@@ -200,7 +213,9 @@ export class LocalTransport implements HidTransport {
       this.events.emit(
         'connection',
         'connected',
-        this.identityMismatch ? 'reconnected, but the report descriptor changed: writes refused' : `opened ${chosen.path}`,
+        this.identityMismatch
+          ? 'reconnected, but the report descriptor changed: writes refused'
+          : `opened ${chosen.path}`,
       );
     } catch (err) {
       this.lastError = errorMessage(err);
@@ -223,7 +238,12 @@ export class LocalTransport implements HidTransport {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.retry || this.handle) return;
-    const delay = backoffMs(this.attempt++, this.options.reconnectBaseMs, this.options.reconnectMaxMs, this.options.random);
+    const delay = backoffMs(
+      this.attempt++,
+      this.options.reconnectBaseMs,
+      this.options.reconnectMaxMs,
+      this.options.random,
+    );
     this.retry = this.options.clock.setTimeout(() => {
       this.retry = null;
       void this.connect();

@@ -87,7 +87,8 @@ export class SimTransport implements HidTransport {
   getFeatureReport(reportId: number, length: number): Promise<Uint8Array> {
     return this.call(`read feature report ${reportId}`, () => {
       const r = this.ups.getReport('feature', reportId);
-      if (!r) throw new UpsguardError(ErrorCode.TransportIo, `feature report ${reportId} not supported (the device stalls)`);
+      if (!r)
+        throw new UpsguardError(ErrorCode.TransportIo, `feature report ${reportId} not supported (the device stalls)`);
       return r.subarray(0, Math.min(length, r.length));
     });
   }

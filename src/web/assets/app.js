@@ -8,11 +8,31 @@ const seenEvents = new Set();
 const cards = new Map();
 
 const STATUS_WORDS = {
-  OL: 'on line', OB: 'on battery', LB: 'low battery', CHRG: 'charging', DISCHRG: 'discharging', RB: 'replace battery',
-  OVER: 'overload', TRIM: 'trimming', BOOST: 'boosting', CAL: 'calibrating', OFF: 'output off', BYPASS: 'bypass',
+  OL: 'on line',
+  OB: 'on battery',
+  LB: 'low battery',
+  CHRG: 'charging',
+  DISCHRG: 'discharging',
+  RB: 'replace battery',
+  OVER: 'overload',
+  TRIM: 'trimming',
+  BOOST: 'boosting',
+  CAL: 'calibrating',
+  OFF: 'output off',
+  BYPASS: 'bypass',
   FSD: 'forced shutdown',
 };
-const BAD_EVENTS = new Set(['ONBATT', 'LOWBATT', 'FSD', 'COMMBAD', 'NOCOMM', 'REPLBATT', 'OVERLOAD', 'SHUTDOWN', 'OFF']);
+const BAD_EVENTS = new Set([
+  'ONBATT',
+  'LOWBATT',
+  'FSD',
+  'COMMBAD',
+  'NOCOMM',
+  'REPLBATT',
+  'OVERLOAD',
+  'SHUTDOWN',
+  'OFF',
+]);
 
 function fmtRuntime(text) {
   const s = Number(text);
@@ -90,7 +110,9 @@ function drawSpark(card) {
   const line = card.querySelector('.spark polyline');
   line.setAttribute(
     'points',
-    pts.map(([t, v]) => `${(((t - t0) / (t1 - t0 || 1)) * 300).toFixed(1)},${(60 - (v / 100) * 58 - 1).toFixed(1)}`).join(' '),
+    pts
+      .map(([t, v]) => `${(((t - t0) / (t1 - t0 || 1)) * 300).toFixed(1)},${(60 - (v / 100) * 58 - 1).toFixed(1)}`)
+      .join(' '),
   );
 }
 
@@ -128,7 +150,10 @@ function addEvent(e) {
 }
 
 async function firstPaint() {
-  const [status, events] = await Promise.all([fetch('/api/status').then((r) => r.json()), fetch('/api/events?limit=50').then((r) => r.json())]);
+  const [status, events] = await Promise.all([
+    fetch('/api/status').then((r) => r.json()),
+    fetch('/api/events?limit=50').then((r) => r.json()),
+  ]);
   status.ups.forEach(render);
   events.events.forEach(addEvent);
 }
@@ -147,4 +172,6 @@ function connect() {
   es.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
 }
 
-firstPaint().catch(() => undefined).finally(connect);
+firstPaint()
+  .catch(() => undefined)
+  .finally(connect);

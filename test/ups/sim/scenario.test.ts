@@ -35,7 +35,9 @@ describe('scenario files', () => {
 
   it('unrolls loops when asked for the steps due in an interval', () => {
     const s = parseScenario(builtinScenarios['demo-loop']!, 'demo');
-    const due = dueSteps(s, 0, 1600).map((x) => `${x.atS}:${x.action.kind === 'mains' ? (x.action.on ? 'on' : 'off') : x.action.kind}`);
+    const due = dueSteps(s, 0, 1600).map(
+      (x) => `${x.atS}:${x.action.kind === 'mains' ? (x.action.on ? 'on' : 'off') : x.action.kind}`,
+    );
     expect(due).toEqual(['150:off', '450:on', '750:on', '750:load', '900:off', '1200:on', '1500:on', '1500:load']);
   });
 

@@ -1,0 +1,37 @@
+// `npm run bench`: runs every benchmark, prints a table and writes bench/results/latest.json (and a dated copy).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+
+type Bench = () => Promise<Record<string, number>>;
+
+const only = process.argv.slice(2);
+const all: [string, () => Promise<{ run: Bench }>][] = [
+  ['hid-decode', () => import('./hid-decode.bench.js')],
+  ['input-latency', () => import('./input-latency.bench.js')],
+  ['demo-memory', () => import('./demo-memory.bench.js')],
+];
+
+const results: Record<string, Record<string, number>> = {};
+for (const [name, load] of all) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stdout.write(`${name} … `);
+  const started = performance.now();
+  results[name] = await (await load()).run();
+  process.stdout.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  for (const [k, v] of Object.entries(results[name]))
+    console.log(`  ${k.padEnd(36)} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+}
+
+const dir = resolve(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const report = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  results,
+};
+writeFileSync(resolve(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`written to ${resolve(dir, 'latest.json')}`);

@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runHidInspect } from '../../src/cli/hid-inspect.js';
+import { DEVICES, hidDir, values } from '../ups/hid/fixtures.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hid-inspect-'));
+const file = (name: string, text: string): string => {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const fixture = (key: keyof typeof DEVICES): string => path.join(hidDir, `${DEVICES[key].file}.hex`);
+
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runHidInspect(
+    args,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
+  return { code, out, err };
+}
+
+const cpsReports = file(
+  'cps-reports.txt',
+  [
+    '# CP1500PFCLCD',
+    '',
+    ...new Set(
+      values('cyberpower').map(
+        (v) => `${v.type} ${[...v.report].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+      ),
+    ),
+  ].join('\n'),
+);
+
+describe('upsguard hid inspect', () => {
+  it('prints JSON fields and variables with the vendor model applied', async () => {
+    const r = await run([
+      '--descriptor',
+      fixture('cyberpower'),
+      '--reports',
+      cpsReports,
+      '--vid',
+      '0764',
+      '--pid',
+      '0501',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toHaveLength(1);
+    const doc = JSON.parse(r.out[0] ?? '') as { fields: Record<string, unknown>[]; variables: Record<string, string> };
+    expect(doc.fields).toHaveLength(53);
+    const outV = doc.fields.find((f) => f.path === 'UPS.Output.Voltage');
+    expect(outV).toEqual({
+      path: 'UPS.Output.Voltage',
+      type: 'feature',
+      reportId: 0x12,
+      offset: 0,
+      size: 16,
+      logicalMin: 0,
+      logicalMax: 511,
+      physicalMin: null,
+      physicalMax: null,
+      unit: 0xf0d121,
+      unitExponent: 7,
+      value: 121,
+    });
+    expect(doc.fields.find((f) => f.path === 'UPS.Output.DelayBeforeShutdown')).toMatchObject({
+      physicalMin: -60,
+      value: -60,
+    });
+    // Report 0x1b (firmware) was not given: no value key.
+    expect(doc.fields.find((f) => f.path === 'UPS.PowerSummary.CPSFirmwareVersion')).not.toHaveProperty('value');
+    expect(doc.variables).toMatchObject({ 'battery.charge': '100', 'output.voltage': '121.0', 'ups.status': 'OL' });
+  });
+
+  it('without vid/pid uses generic names and no quirks', async () => {
+    const r = await run(['--descriptor', fixture('cyberpower'), '--reports', cpsReports, '--json']);
+    const doc = JSON.parse(r.out[0] ?? '') as { fields: { path: string; value?: number }[] };
+    expect(doc.fields.find((f) => f.path === 'UPS.Output.Voltage')?.value).toBe(136);
+    expect(doc.fields.some((f) => f.path === 'UPS.PowerSummary.ff0100d0')).toBe(true);
+  });
+
+  it('prints an aligned table and the variables', async () => {
+    const reports = file('apc.txt', 'feature 0c 64 00 00 14 0a\nfeature 0c 32 00 00 14 0a\ninput 13 01\n');
+    const r = await run(['--descriptor', fixture('apc'), '--reports', reports, '--vid', '051d', '--pid', '0002']);
+    expect(r.code).toBe(0);
+    const header = r.out.find((l) => l.startsWith('PATH'));
+    expect(header).toMatch(/^PATH\s+TYPE\s+ID\s+OFFSET\s+SIZE/);
+    const row = r.out.find((l) => l.startsWith('UPS.PowerSummary.RemainingCapacity ') && l.includes('feature'));
+    // The later report 0x0c replaced the earlier one: 0x32 = 50.
+    expect(row?.trimEnd().endsWith(' 50')).toBe(true);
+    const col = (header ?? '').indexOf('TYPE');
+    expect(row?.slice(col, col + 7)).toBe('feature');
+    expect(r.out).toContain('variables:');
+    expect(r.out).toContain('  battery.charge: 50');
+    expect(r.out).toContain('  ups.status: OL');
+  });
+
+  it('exits 1 naming the byte offset of a malformed descriptor', async () => {
+    const bad = file('bad.hex', '05 84 09 04 a1 01 c0 c0');
+    const r = await run(['--descriptor', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/offset 7/);
+    const junk = await run(['--descriptor', file('junk.hex', '05 zz')]);
+    expect(junk.code).toBe(1);
+    const missing = await run(['--descriptor', path.join(dir, 'nope.hex')]);
+    expect(missing.code).toBe(1);
+  });
+
+  it('rejects a bad reports line with exit 1', async () => {
+    const r = await run(['--descriptor', fixture('apc'), '--reports', file('r.txt', 'sideways 01 02')]);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/line 1/);
+  });
+
+  it('exits 2 with usage on bad arguments', async () => {
+    for (const args of [
+      [],
+      ['--json'],
+      ['--descriptor'],
+      ['--descriptor', 'x', '--vid', '051d'],
+      ['--bogus'],
+      ['--descriptor', 'x', '--vid', 'zz', '--pid', '1'],
+    ]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.at(-1)).toMatch(/^usage: upsguard hid inspect/);
+    }
+  });
+});
