@@ -9,23 +9,13 @@ import { MGE_USAGES } from '../src/ups/hid/vendor-usages.js';
 const BUDGET_MS = 1500;
 
 function fixtureBytes(): Uint8Array {
-  // Works from bench/ (tsx) and dist/bench/ (built): walk up to the repo root that sits next to shared/.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = path.resolve(dir, '../shared/fixtures/hid/eaton-3s-700.hex');
-    try {
-      const text = readFileSync(candidate, 'utf8');
-      return Uint8Array.from(
-        text
-          .trim()
-          .split(/\s+/)
-          .map((t) => Number.parseInt(t, 16)),
-      );
-    } catch {
-      dir = path.dirname(dir);
-    }
-  }
-  throw new Error('eaton-3s-700.hex fixture not found');
+  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hid/eaton-3s-700.hex');
+  return Uint8Array.from(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map((t) => Number.parseInt(t, 16)),
+  );
 }
 
 function perSecond(work: () => number): number {

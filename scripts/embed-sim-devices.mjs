@@ -1,10 +1,10 @@
-// Regenerates src/ups/sim/recorded-devices.ts from ../shared/fixtures/hid: the simulated UPS ships real descriptors
-// and the reports those devices really sent, so the product never reads ../shared at run time.
+// Regenerates src/ups/sim/recorded-devices.ts from test/fixtures/hid (copied from ../shared/fixtures): the simulated UPS ships real descriptors
+// and the reports those devices really sent, so the product never reads fixtures at run time.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const dir = resolve(root, '../shared/fixtures/hid');
+const dir = resolve(root, 'test/fixtures/hid');
 // Strings the devices answer for their USB string descriptors (from NUT's dumps where recorded).
 const known = {
   'apc-back-ups-cs-500': { vendorId: 0x051d, productId: 0x0002 },

@@ -1,11 +1,11 @@
-/** Readers for the shared NUT fixtures (`../shared/fixtures/hid`): descriptors, layouts, values, upsc output. */
+/** Readers for the NUT fixtures (`test/fixtures/hid`, copied from ../shared/fixtures): descriptors, layouts, values, upsc output. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReportType } from '../../../src/ups/hid/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
+export const fixturesDir = path.resolve(repoRoot, 'test/fixtures');
 export const hidDir = path.join(fixturesDir, 'hid');
 
 export const DEVICES = {
