@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       out(version());
       return 0;
     case 'serve':
-      return runServe(sub === undefined ? rest : [sub, ...rest], out, stopSignal());
+      return runServe(sub === undefined ? rest : [sub, ...rest], out, err, stopSignal());
     case 'config':
       if (sub === 'check') return runConfigCheck(rest, out, err);
       break;

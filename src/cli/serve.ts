@@ -8,6 +8,7 @@ import { parseOptions } from './args.js';
 export async function runServe(
   args: readonly string[],
   out: (s: string) => void,
+  err: (s: string) => void,
   stopSignal: Promise<string>,
 ): Promise<number> {
   const { options, positional } = parseOptions(args, { values: ['config'] });
@@ -27,8 +28,14 @@ export async function runServe(
     const signal = await stopSignal;
     log.info({ signal }, 'stopping');
     return 0;
-  } catch (err) {
-    log.fatal({ err: scrubSecrets(errorMessage(err), loaded.secrets) }, 'upsguard failed');
+  } catch (e) {
+    const web = loaded.config.web;
+    const message =
+      (e as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `cannot listen on ${web.host}:${web.port}: the port is in use (choose another with web.port in a config file)`
+        : scrubSecrets(errorMessage(e), loaded.secrets);
+    log.fatal({ err: message }, 'upsguard failed');
+    err(`upsguard: ${message}`);
     return 1;
   } finally {
     await app.stop();

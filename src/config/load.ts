@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError, ErrorCode, UpsguardError } from '../errors.js';
+import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { demoConfig } from './demo.js';
 import { configSchema, type Config } from './schema.js';
 import { resolveSecrets } from './secrets.js';
@@ -47,7 +47,14 @@ export function parseConfigText(text: string, source: string, baseDir: string, e
       source,
     );
   }
-  return validateConfig(doc.toJS(), source, baseDir, env);
+  let raw: unknown;
+  try {
+    // toJS resolves aliases: an unknown one, or one that expands too far, is an error of the file, not a crash.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError([`YAML: ${errorMessage(err)}`], source);
+  }
+  return validateConfig(raw, source, baseDir, env);
 }
 
 export function loadConfigFile(path: string, env = process.env): LoadedConfig {

@@ -133,3 +133,39 @@ describe('upsguard hid inspect', () => {
     }
   });
 });
+
+describe('hid inspect input files under arbitrary content', () => {
+  it('exits 0 or 1 with a message, never throws, for any descriptor and reports text', async () => {
+    const fc = (await import('fast-check')).default;
+    const hexish = fc.oneof(
+      fc.string({ maxLength: 120 }),
+      fc.uint8Array({ maxLength: 80 }).map((b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ')),
+    );
+    const reportLine = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc
+        .tuple(fc.constantFrom('feature', 'input', 'output', 'junk'), fc.uint8Array({ maxLength: 10 }))
+        .map(([t, b]) => `${t} ${[...b].map((x) => x.toString(16).padStart(2, '0')).join(' ')}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(hexish, fc.array(reportLine, { maxLength: 6 }), fc.boolean(), async (desc, lines, json) => {
+        const d = file('fuzz.hex', desc);
+        const r = file('fuzz-reports.txt', lines.join('\n'));
+        const res = await run([
+          '--descriptor',
+          d,
+          '--reports',
+          r,
+          '--vid',
+          '0764',
+          '--pid',
+          '0501',
+          ...(json ? ['--json'] : []),
+        ]);
+        expect([0, 1]).toContain(res.code);
+        if (res.code === 1) expect(res.err.join('\n').length).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +56,22 @@ describe('upsguard CLI', () => {
     expect(await p.exit).toBe(1);
     expect(p.err()).toMatch(/ups\.0\.source\.vendor_id: expected a 16-bit hex id/);
     expect(p.err()).toMatch(/web\.port: /);
+  }, 30_000);
+
+  it('says plainly when the port is taken, and exits 1', async () => {
+    const dir = tempDir();
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    const config = join(dir, 'c.yaml');
+    writeFileSync(
+      config,
+      `web: { port: ${port} }\nstore: { path: ':memory:' }\nups:\n  - name: u\n    source: { kind: sim }\n`,
+    );
+    const p = upsguard(['serve', '--config', config]);
+    expect(await p.exit).toBe(1);
+    expect(p.err()).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+    blocker.close();
   }, 30_000);
 
   it('unknown commands and options exit 2 with the usage', async () => {

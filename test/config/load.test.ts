@@ -160,3 +160,46 @@ describe('configuration', () => {
     expect(loadConfigFile(join(dir, 'c.yaml'), {}).config.users[0]?.password).toBe('abcdefghij');
   });
 });
+
+describe('configuration parser under arbitrary input', () => {
+  it('gives a ConfigError or a valid config, never anything else', async () => {
+    const fc = (await import('fast-check')).default;
+    const yamlish = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc
+        .array(
+          fc.tuple(
+            fc.constantFrom('ups', 'web', 'store', 'monitor', 'users', 'name', 'source', '- ', '  '),
+            fc.string({ maxLength: 20 }),
+          ),
+          { maxLength: 12 },
+        )
+        .map((pairs) => pairs.map(([k, v]) => `${k}: ${v}`).join('\n')),
+      fc.jsonValue().map((v) => JSON.stringify({ ups: [v] })),
+    );
+    fc.assert(
+      fc.property(yamlish, (text) => {
+        try {
+          parseConfigText(text, 'fuzz.yaml', '/nonexistent', {});
+        } catch (e) {
+          expect(e).toBeInstanceOf(ConfigError);
+          expect((e as ConfigError).problems.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('rejects duplicate UPS names', () => {
+    expect(
+      problemsOf(() =>
+        parseConfigText(
+          'ups:\n  - { name: a, source: { kind: sim } }\n  - { name: a, source: { kind: sim } }\n',
+          'x',
+          '/',
+          {},
+        ),
+      ),
+    ).toEqual(['ups.1.name: duplicate UPS name a']);
+  });
+});

@@ -28,6 +28,7 @@ const U = {
   delayBeforeShutdown: 0x840057,
   test: 0x840058,
   apcStatusFlag: 0xff860060,
+  apcDelayBeforeReboot: 0xff86007c,
 } as const;
 
 export const simUsage = U;
@@ -58,6 +59,7 @@ export interface FieldRoles {
   delayReboot: HidField[];
   test: HidField[];
   apcStatusFlag: HidField[];
+  apcDelayBeforeReboot: HidField[];
 }
 
 const batteryScope = /\.(PowerSummary|Battery)\.[^.]+$/;
@@ -91,5 +93,6 @@ export function findFieldRoles(descriptor: ReportDescriptor): FieldRoles {
     delayReboot: by(U.delayBeforeReboot),
     test: by(U.test),
     apcStatusFlag: by(U.apcStatusFlag),
+    apcDelayBeforeReboot: by(U.apcDelayBeforeReboot),
   };
 }

@@ -145,6 +145,7 @@ export class SimulatedUps {
     const startup = inReport(this.roles.delayStartup);
     const reboot = inReport(this.roles.delayReboot);
     const test = inReport(this.roles.test);
+    const apcReboot = inReport(this.roles.apcDelayBeforeReboot);
     if (startup) {
       const v = readValue(startup, written);
       this.battery.startupTimerS = v < 0 ? null : v;
@@ -163,6 +164,15 @@ export class SimulatedUps {
       if (v >= 0) {
         this.battery.shutdownTimerS = v;
         this.battery.startupTimerS ??= 0;
+      }
+    }
+    if (apcReboot) {
+      // APC Back-UPS's native shutdown.return: the output goes off after the written seconds and, the unit ignoring
+      // any start delay (NUT #1307), comes back as soon as mains is present. [unverified against a real unit]
+      const v = readValue(apcReboot, written);
+      if (v > 0) {
+        this.battery.shutdownTimerS = v;
+        this.battery.startupTimerS = 0;
       }
     }
     if (test) {

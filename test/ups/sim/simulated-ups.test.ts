@@ -108,6 +108,22 @@ describe('simulated UPS', () => {
     expect(s.ups.state.outputOn).toBe(true);
   });
 
+  it('APC Back-UPS: the native shutdown.return cycles the output once mains is back', async () => {
+    const s = sim('apc-back-ups-cs-500');
+    await s.reader.start();
+    await s.reader.poll('full');
+    expect(s.reader.supportedCommands()).toEqual(['shutdown.return']);
+    s.ups.setMains(false);
+    await s.reader.command('shutdown.return');
+    s.ups.advance(2);
+    expect(s.ups.state.outputOn).toBe(false);
+    s.ups.advance(60);
+    expect(s.ups.state.outputOn).toBe(false);
+    s.ups.setMains(true);
+    s.ups.advance(1);
+    expect(s.ups.state.outputOn).toBe(true);
+  });
+
   it('shutdown.stop cancels a running countdown', async () => {
     const s = sim('cyberpower-cp1500pfclcd');
     await s.reader.start();
