@@ -9,6 +9,10 @@ const only = process.argv.slice(2);
 const all: [string, () => Promise<{ run: Bench }>][] = [
   ['hid-decode', () => import('./hid-decode.bench.js')],
   ['input-latency', () => import('./input-latency.bench.js')],
+  ['relay', () => import('./relay.bench.js')],
+  ['shutdown-runner', () => import('./shutdown-runner.bench.js')],
+  ['nut-server', () => import('./nut-server.bench.js')],
+  ['nut-detection', () => import('./nut-detection.bench.js')],
   ['demo-memory', () => import('./demo-memory.bench.js')],
 ];
 

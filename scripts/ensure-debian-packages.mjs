@@ -14,6 +14,9 @@ const needed = [
     ],
   ],
   ['chromium', ['/usr/bin/chromium']],
+  // real NUT 2.8 peers for the NUT server and client tests
+  ['nut-server', ['/lib/nut/upsd']],
+  ['nut-client', ['/usr/bin/upsc']],
 ];
 
 function installed(pkg, files) {

@@ -7,8 +7,14 @@ import { Jobs } from './schedule/jobs.js';
 import { openDatabase, type Db } from './store/database.js';
 import { EventsStore } from './store/events.js';
 import { ReadingsStore } from './store/readings.js';
+import { RunsStore, simClusterPersistence } from './store/shutdown-runs.js';
+import { Notifier } from './notify/notifier.js';
+import { shutdownJobs } from './shutdown/jobs.js';
+import { ShutdownService } from './shutdown/service.js';
 import { buildSource, type BuiltSource } from './ups/build-source.js';
 import { UpsMonitor } from './ups/monitor.js';
+import { startNutServer } from './ups/nut/app-nut.js';
+import type { NutServer } from './ups/nut/nut-server.js';
 import type { HidBackend } from './ups/transport/hid-backend.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { Listeners } from './util/listeners.js';
@@ -38,6 +44,8 @@ export class App {
   private db: Db | null = null;
   private web: FastifyInstance | null = null;
   private jobs: Jobs | null = null;
+  private nut: NutServer | null = null;
+  private shutdownService: ShutdownService | null = null;
   private running: Running[] = [];
   private started = false;
   private readonly clock: Clock;
@@ -111,8 +119,60 @@ export class App {
       await monitor.start();
     }
 
+    this.nut = await startNutServer({
+      config: cfg,
+      ups: this.running.map((r) => ({
+        name: r.name,
+        description: cfg.ups.find((x) => x.name === r.name)?.description,
+        snapshot: () => r.monitor.snapshot(),
+        supportedCommands: () => r.built.source.supportedCommands(),
+        command: (c, o) => r.built.source.command(c, o),
+      })),
+      clock: this.clock,
+      log: this.log,
+      baseDir,
+    });
+
+    const notifier = new Notifier({ config: cfg.notify, log: this.log.child({ part: 'notify' }) });
+    this.live.on('event', (e) => {
+      notifier.notify(e);
+    });
+    const recordEvent = (e: Parameters<EventsStore['add']>[0]): void => {
+      this.live.emit('event', events.add(e));
+    };
+    const shutdownSources = this.running.map((r) => ({
+      name: r.name,
+      source: r.built.source,
+      snapshot: () => r.monitor.snapshot(),
+    }));
+    const shutdown = new ShutdownService({
+      config: cfg,
+      journal: new RunsStore(this.db),
+      simPersistence: simClusterPersistence(this.db),
+      clock: this.clock,
+      log: this.log.child({ part: 'shutdown' }),
+      sources: shutdownSources,
+      recordEvent,
+      setFsd: (ups) => this.nut?.setForcedShutdown(ups),
+    });
+    this.shutdownService = shutdown;
+    this.live.on('snapshot', (s) => {
+      shutdown.onSnapshot(s);
+    });
+    for (const r of this.running) {
+      r.built.simulated?.events.on('state', (st) => shutdown.cluster?.setFeed(r.name, st.outputOn));
+    }
+    await shutdown.start();
+
     this.jobs = new Jobs(
       [
+        ...shutdownJobs({
+          schedule: cfg.schedule,
+          service: shutdown,
+          sources: shutdownSources,
+          record: recordEvent,
+          clock: this.clock,
+        }),
         {
           name: 'store-retention',
           schedule: '17 * * * *',
@@ -138,6 +198,7 @@ export class App {
         snapshot: () => r.monitor.snapshot(),
         source: () => r.built.source.info(),
         problem: () => r.monitor.problem(),
+        ...(r.built.relay ? { relay: () => r.built.relay!.status() } : {}),
       };
     });
     this.web = buildServer({
@@ -147,6 +208,8 @@ export class App {
       live: this.live,
       log: this.log,
       now: () => this.clock.now(),
+      shutdown,
+      jobs: this.jobs,
     });
   }
 
@@ -157,6 +220,16 @@ export class App {
     const addr = this.web.server.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  }
+
+  /** Policy, plan and runner; null before start. */
+  shutdown(): ShutdownService | null {
+    return this.shutdownService;
+  }
+
+  /** The NUT server (FSD latch, logins), or null when disabled or its port was taken. */
+  nutServer(): NutServer | null {
+    return this.nut;
   }
 
   server(): FastifyInstance {
@@ -176,6 +249,10 @@ export class App {
     };
     await step('web', async () => this.web?.close());
     await step('jobs', async () => this.jobs?.stop());
+    await step('shutdown', () => this.shutdownService?.stop());
+    this.shutdownService = null;
+    await step('nut', async () => this.nut?.stop());
+    this.nut = null;
     for (const r of [...this.running].reverse()) {
       await step(`monitor ${r.name}`, () => r.monitor.stop());
       await step(`source ${r.name}`, () => {

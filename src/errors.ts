@@ -21,6 +21,17 @@ export const ErrorCode = {
   RequestInvalid: 'REQUEST_INVALID',
   NotFound: 'NOT_FOUND',
   CliUsage: 'CLI_USAGE',
+  NutProtocol: 'NUT_PROTOCOL',
+  NutUnavailable: 'NUT_UNAVAILABLE',
+  NutRefused: 'NUT_REFUSED',
+  PlanInvalid: 'PLAN_INVALID',
+  DriverFailure: 'DRIVER_FAILURE',
+  DriverTimeout: 'DRIVER_TIMEOUT',
+  RunConflict: 'RUN_CONFLICT',
+  Forbidden: 'FORBIDDEN',
+  RelayProtocol: 'RELAY_PROTOCOL',
+  RelayPskInvalid: 'RELAY_PSK_INVALID',
+  RelayUnreachable: 'RELAY_UNREACHABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

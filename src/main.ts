@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { runConfigCheck } from './cli/config-check.js';
-import { runHidInspect } from './cli/hid-inspect.js';
-import { runServe } from './cli/serve.js';
 import { USAGE } from './cli/usage.js';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from './errors.js';
-import { recordedDevices } from './ups/sim/recorded-devices.js';
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -25,8 +21,10 @@ function stopSignal(): Promise<string> {
   });
 }
 
+// Each command loads only its own modules: the appliance must not carry the agent's, nor the agent the web's.
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
+  const tail = sub === undefined ? rest : [sub, ...rest];
   switch (cmd) {
     case undefined:
     case '--help':
@@ -37,16 +35,22 @@ async function main(argv: string[]): Promise<number> {
       out(version());
       return 0;
     case 'serve':
-      return runServe(sub === undefined ? rest : [sub, ...rest], out, err, stopSignal());
+      return (await import('./cli/serve.js')).runServe(tail, out, err, stopSignal());
     case 'config':
-      if (sub === 'check') return runConfigCheck(rest, out, err);
+      if (sub === 'check') return (await import('./cli/config-check.js')).runConfigCheck(rest, out, err);
       break;
+    case 'relay':
+      return (await import('./cli/relay.js')).runRelay(tail, out, err, stopSignal());
+    case 'devices':
+      return (await import('./cli/devices.js')).runDevices(tail, out);
     case 'hid':
-      if (sub === 'inspect') return runHidInspect(rest, out, err);
+      if (sub === 'inspect') return (await import('./cli/hid-inspect.js')).runHidInspect(rest, out, err);
       break;
+    case 'plan':
+      return (await import('./cli/plan.js')).runPlan(tail, out, err);
     case 'sim':
       if (sub === 'devices') {
-        for (const d of recordedDevices) {
+        for (const d of (await import('./ups/sim/recorded-devices.js')).recordedDevices) {
           out(`${d.name}  ${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`);
         }
         return 0;

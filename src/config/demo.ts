@@ -1,4 +1,5 @@
 import type { ConfigInput } from './schema.js';
+import { demoShutdown } from './demo-shutdown.js';
 
 /**
  * What `upsguard serve` runs with no configuration: a simulated APC Back-UPS CS 500 (its real report descriptor) going
@@ -9,8 +10,9 @@ export const demoConfig: ConfigInput = {
     {
       name: 'demo',
       description: 'Simulated APC Back-UPS CS 500 (real descriptor), looping outage',
-      source: { kind: 'sim', device: 'apc-back-ups-cs-500', scenario: 'demo-loop', time_scale: 10 },
+      source: { kind: 'sim', device: 'apc-back-ups-cs-500', scenario: 'demo-story', time_scale: 10 },
     },
   ],
   store: { path: 'data/demo.db' },
+  ...demoShutdown,
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { demoConfig } from './demo.js';
 import { configSchema, type Config } from './schema.js';
@@ -39,7 +40,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, en
   return { config: deepFreeze(parsed.data), source, isDemo: false, secrets };
 }
 
-export function parseConfigText(text: string, source: string, baseDir: string, env = process.env): LoadedConfig {
+function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -47,27 +48,50 @@ export function parseConfigText(text: string, source: string, baseDir: string, e
       source,
     );
   }
-  let raw: unknown;
   try {
     // toJS resolves aliases: an unknown one, or one that expands too far, is an error of the file, not a crash.
-    raw = doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new ConfigError([`YAML: ${errorMessage(err)}`], source);
   }
-  return validateConfig(raw, source, baseDir, env);
 }
 
-export function loadConfigFile(path: string, env = process.env): LoadedConfig {
+function readText(path: string): { file: string; text: string } {
   const file = resolve(path);
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
     throw new UpsguardError(
       ErrorCode.ConfigUnreadable,
       `cannot read configuration ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
+}
+
+/**
+ * One section of a config file validated alone, for a program that needs only that part (the relay agent reads
+ * `relay:`). Problems carry the section's name in their paths.
+ */
+export function loadSectionFile<T extends z.ZodType>(path: string, key: string, schema: T): z.output<T> {
+  const { file, text } = readText(path);
+  const raw = parseYaml(text, file);
+  const section = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined;
+  const parsed = schema.safeParse(section ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${[key, ...i.path.map(String)].join('.')}: ${i.message}`),
+      file,
+    );
+  }
+  return parsed.data;
+}
+
+export function parseConfigText(text: string, source: string, baseDir: string, env = process.env): LoadedConfig {
+  return validateConfig(parseYaml(text, source), source, baseDir, env);
+}
+
+export function loadConfigFile(path: string, env = process.env): LoadedConfig {
+  const { file, text } = readText(path);
   return parseConfigText(text, file, dirname(file), env);
 }
 

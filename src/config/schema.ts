@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { notifySchema, policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
+import { nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
+import { relayAgentSchema, relaySource } from './relay-schema.js';
 
 /**
  * The one configuration schema. Keys are snake_case as users write them in YAML; defaults live here and nowhere else.
@@ -33,7 +36,7 @@ const upsEntry = z
   .strictObject({
     name,
     description: z.string().max(200).optional(),
-    source: z.discriminatedUnion('kind', [simSource, usbSource]),
+    source: z.discriminatedUnion('kind', [simSource, usbSource, nutSource, relaySource]),
     /** ups.delay.shutdown: seconds the UPS waits before cutting its output after the load-off command. */
     off_delay_s: z.number().int().min(0).max(86_400).optional(),
     /** ups.delay.start: seconds the UPS waits, with mains back, before powering its output again. */
@@ -47,11 +50,19 @@ const upsEntry = z
         message: `must be longer than off_delay_s (${u.off_delay_s}) so the UPS restarts after it has cut the load`,
       });
     }
+    if (u.source.kind === 'relay' && !u.source.insecure && u.source.psk === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'psk_file'],
+        message: 'a relay needs its key (psk_file or psk_env)',
+      });
+    }
   });
 
 const user = z.strictObject({
   name,
   password: z.string().min(8, 'at least 8 characters'),
+  ...nutUserFields,
 });
 
 export const configSchema = z.strictObject({
@@ -99,6 +110,12 @@ export const configSchema = z.strictObject({
       });
     }),
   users: z.array(user).default([]),
+  nut_server: nutServerSchema,
+  relay: relayAgentSchema,
+  policy: policySchema,
+  shutdown: shutdownSchema,
+  notify: notifySchema,
+  schedule: scheduleSchema,
 });
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -9,6 +9,10 @@ import { builtinScenarios, parseScenario, type Scenario } from './sim/scenario.j
 import { SimulatedUps, findRecordedDevice } from './sim/simulated-ups.js';
 import type { HidBackend } from './transport/hid-backend.js';
 import { LocalTransport } from './transport/local-transport.js';
+import { buildNutSource } from './nut/build-nut-source.js';
+import { RelayTransport } from './transport/relay-transport.js';
+import { parseRelayUrl } from './transport/relay-url.js';
+import { parseHexKey } from '../relay/psk.js';
 import { SimTransport } from './transport/sim-transport.js';
 import type { UpsSource } from './ups-source.js';
 
@@ -32,6 +36,8 @@ export interface BuiltSource {
   readonly source: UpsSource;
   /** The simulated UPS behind a sim source, for the demo and tests to drive. */
   readonly simulated?: SimulatedUps;
+  /** The relay link behind a relay source, for the status page (agent, link state, round trip). */
+  readonly relay?: RelayTransport;
   start(): void;
   stop(): void;
 }
@@ -87,6 +93,31 @@ export async function buildSource(ups: UpsConfig, ctx: SourceContext): Promise<B
         onListenerError,
       });
       const source = new HidUpsReader({ transport, ...delays, onListenerError, onBadReport });
+      return { source, start: () => undefined, stop: () => undefined };
+    }
+    case 'relay': {
+      const relay = new RelayTransport({
+        address: parseRelayUrl(src.url),
+        identity: src.identity,
+        key: src.insecure ? null : parseHexKey(src.psk ?? '', `ups ${ups.name} relay key`),
+        mode: src.mode,
+        clientName: `upsguard ${ups.name}`,
+        heartbeatMs: src.heartbeat_s * 1000,
+        lostAfterMs: src.lost_after_s * 1000,
+        requestTimeoutMs: src.request_timeout_ms,
+        connectTimeoutMs: src.connect_timeout_ms,
+        reconnectBaseMs: src.reconnect_base_ms,
+        reconnectMaxMs: src.reconnect_max_ms,
+        onListenerError,
+        onLog: (message, details) => {
+          log.info(details, message);
+        },
+      });
+      const source = new HidUpsReader({ transport: relay, ...delays, onListenerError, onBadReport });
+      return { source, relay, start: () => undefined, stop: () => undefined };
+    }
+    case 'nut': {
+      const source = buildNutSource(src, { ...ctx, log }, onListenerError);
       return { source, start: () => undefined, stop: () => undefined };
     }
   }

@@ -15,6 +15,15 @@ export const UPS_EVENT_TYPES = [
   'BYPASS',
   'NOTOFF',
   'NOTBYPASS',
+  'POLICY_WARNING',
+  'POLICY_CRITICAL',
+  'POLICY_NORMAL',
+  'SHUTDOWN_DONE',
+  'SHUTDOWN_ABORTED',
+  'SHUTDOWN_TARGET_FAILED',
+  'SHUTDOWN_CHECK_FAILED',
+  'LOAD_OFF',
+  'BATTERY_TEST',
 ] as const;
 
 export type UpsEventType = (typeof UPS_EVENT_TYPES)[number];

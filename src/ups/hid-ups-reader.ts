@@ -1,5 +1,5 @@
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
-import { readValue, setValue, writeValue } from './hid/report-codec.js';
+import { readLogical, readValue, setValue, writeValue } from './hid/report-codec.js';
 import type { ReportType } from './hid/types.js';
 import { createUpsModel, type UpsCommand, type UpsModel, type UpsReading } from './pdc/index.js';
 import { Listeners } from '../util/listeners.js';
@@ -145,8 +145,9 @@ export class HidUpsReader implements UpsSource {
       const r = this.cache.get(key('feature', f.reportId));
       if (!r) continue;
       try {
-        const index = readValue(f, r);
-        if (index > 0 && !this.strings.has(index))
+        // An index is a logical value: units inherited from an earlier item (APC) must not scale it.
+        const index = readLogical(f, r);
+        if (Number.isInteger(index) && index > 0 && index < 256 && !this.strings.has(index))
           this.strings.set(index, await this.options.transport.getString(index));
       } catch {
         continue;

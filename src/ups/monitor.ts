@@ -90,7 +90,16 @@ export class UpsMonitor {
       }),
     );
     await this.source.start();
-    await this.tick();
+    // The first reading is worth waiting for (the page and API start with data), but not for long: a relay or a
+    // device that is slow to answer must not hold up the rest of the appliance.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.tick(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, this.timings.quickIntervalMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {

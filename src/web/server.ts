@@ -6,6 +6,7 @@ import { registerHistoryRoutes } from './routes/history.js';
 import { registerPageRoutes } from './routes/page.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerStreamRoutes } from './routes/stream.js';
+import { registerShutdownRoutes } from './routes/shutdown.js';
 
 /** Builds the web app without listening, so tests use `inject` and `app.ts` decides where it listens. */
 export function buildServer(deps: WebDeps): FastifyInstance {
@@ -34,6 +35,7 @@ export function buildServer(deps: WebDeps): FastifyInstance {
   registerEventRoutes(app, deps);
   registerHistoryRoutes(app, deps);
   registerStreamRoutes(app, deps);
+  registerShutdownRoutes(app, deps);
   registerPageRoutes(app);
   return app;
 }

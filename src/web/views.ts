@@ -1,4 +1,5 @@
 import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
+import type { RelayStatus } from '../ups/transport/relay-transport.js';
 import type { WatchedUps } from './deps.js';
 
 /** The JSON shapes the API and the live stream share. */
@@ -12,6 +13,8 @@ export interface UpsStatusView {
   lastUpdate: string | null;
   lastContact: string | null;
   problem: string | null;
+  /** Through which relay, the agent's host, the link state and round trip; null for a local UPS. */
+  relay: RelayStatus | null;
 }
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -28,6 +31,7 @@ export function snapshotView(ups: WatchedUps, s: UpsSnapshot = ups.snapshot()): 
     lastUpdate: iso(s.at),
     lastContact: iso(s.lastContactAt),
     problem: ups.problem() || null,
+    relay: ups.relay?.() ?? null,
   };
 }
 

@@ -11,6 +11,8 @@ export async function startSimApp(
   const loaded = validateConfig(
     {
       store: { path: ':memory:' },
+      // Never the fixed NUT port from a test: other suites and real upsd peers run beside it.
+      nut_server: { port: 0 },
       ups: [
         {
           name: 'sim1',

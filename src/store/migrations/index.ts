@@ -1,4 +1,5 @@
 import { migration as m0001 } from './0001-2026-11-21-readings-and-events.js';
+import { migration as m0002 } from './0002-2026-11-21-shutdown-runs.js';
 
 export interface Migration {
   readonly version: number;
@@ -7,4 +8,4 @@ export interface Migration {
 }
 
 /** In order; a migration, once released, never changes: add a new one. */
-export const migrations: readonly Migration[] = [m0001];
+export const migrations: readonly Migration[] = [m0001, m0002];

@@ -7,11 +7,17 @@ import { ErrorCode, UpsguardError } from '../../errors.js';
  *   0   mains on
  *   15  load 40
  *   150 mains off
+ *   300 unplug        (the UPS drops off the USB bus, as many do at power transfer)
+ *   302 replug
  *   450 mains on
  *   750 loop
  */
 export type ScenarioAction =
-  { kind: 'mains'; on: boolean } | { kind: 'load'; pct: number } | { kind: 'health'; pct: number } | { kind: 'loop' };
+  | { kind: 'mains'; on: boolean }
+  | { kind: 'load'; pct: number }
+  | { kind: 'health'; pct: number }
+  | { kind: 'usb'; plugged: boolean }
+  | { kind: 'loop' };
 
 export interface ScenarioStep {
   readonly atS: number;
@@ -69,12 +75,22 @@ export function parseScenario(text: string, name = 'scenario'): Scenario {
       case 'health':
         steps.push({ atS, action: { kind: 'health', pct: percent(name, lineNo, arg, 'health') } });
         break;
+      case 'unplug':
+      case 'replug':
+        // The UPS drops off the USB bus and comes back (as many do at the moment of power transfer).
+        if (arg !== undefined) fail(name, lineNo, `${verb} takes no argument`);
+        steps.push({ atS, action: { kind: 'usb', plugged: verb === 'replug' } });
+        break;
       case 'loop':
         if (atS === 0) fail(name, lineNo, 'loop at 0 would never advance');
         loopAtS = atS;
         break;
       default:
-        fail(name, lineNo, `unknown action ${JSON.stringify(verb ?? '')} (expected mains, load, health or loop)`);
+        fail(
+          name,
+          lineNo,
+          `unknown action ${JSON.stringify(verb ?? '')} (expected mains, load, health, unplug, replug or loop)`,
+        );
     }
   });
   return { name, steps, loopAtS };
@@ -84,6 +100,16 @@ export function parseScenario(text: string, name = 'scenario'): Scenario {
 export const builtinScenarios: Readonly<Record<string, string>> = {
   'demo-loop': ['0 mains on', '0 load 35', '150 mains off', '450 mains on', '750 loop'].join('\n'),
   steady: '0 mains on\n0 load 20',
+  // The demo's story: the short outage above, then every second loop a long one that trips the shutdown plan.
+  'demo-story': [
+    '0 mains on',
+    '0 load 20',
+    '150 mains off',
+    '450 mains on',
+    '750 mains off',
+    '1500 mains on',
+    '2250 loop',
+  ].join('\n'),
 };
 
 /** Steps due in the half-open interval (fromS, toS], loops unrolled; steps at 0 are applied at start by the caller. */

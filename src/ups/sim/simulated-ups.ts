@@ -31,6 +31,10 @@ export interface SimulatedUpsOptions {
 
 export type SimulatedUpsEvents = {
   input: [report: Uint8Array];
+  /** The device left the USB bus or came back (scenario `unplug` / `replug`). */
+  usb: [plugged: boolean];
+  /** A scenario step was applied, at this model time. */
+  step: [action: ScenarioAction, modelTimeS: number];
   state: [state: Readonly<BatteryState>, modelTimeS: number];
 };
 
@@ -203,6 +207,7 @@ export class SimulatedUps {
     for (const s of dueSteps(this.options.scenario, from, to)) {
       this.battery = step(this.params, this.battery, s.atS - t);
       t = s.atS;
+      this.modelTimeS = t;
       this.apply(s.action);
     }
     this.battery = step(this.params, this.battery, to - t);
@@ -235,9 +240,13 @@ export class SimulatedUps {
       case 'health':
         this.battery.health = action.pct / 100;
         break;
+      case 'usb':
+        this.events.emit('usb', action.plugged);
+        break;
       case 'loop':
         break;
     }
+    this.events.emit('step', action, this.modelTimeS);
   }
 
   private loadRecordedReports(): void {

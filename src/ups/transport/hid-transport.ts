@@ -15,8 +15,8 @@ export interface HidDeviceInfo {
 export type ConnectionState = 'connected' | 'disconnected';
 
 export type HidTransportEvents = {
-  /** An input report from the interrupt pipe, ID byte first. */
-  input: [report: Uint8Array];
+  /** An input report from the interrupt pipe, ID byte first; `at` is when the device sent it, where known (relay). */
+  input: [report: Uint8Array, at?: number];
   /** The device went away or came back (after a re-plug the same identity was recognised). */
   connection: [state: ConnectionState, reason: string];
 };

@@ -15,6 +15,10 @@ export class SimTransport implements HidTransport {
     onListenerError?: (event: string, err: unknown) => void,
   ) {
     this.events = new Listeners<HidTransportEvents>(onListenerError);
+    ups.events.on('usb', (plugged) => {
+      if (plugged) void this.replug();
+      else this.unplug();
+    });
   }
 
   open(): Promise<void> {

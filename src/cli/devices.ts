@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { ErrorCode, UpsguardError } from '../errors.js';
+import { AgentStore } from '../relay/agent-store.js';
+import { formatDeviceTable, listHostUsbDevices } from '../relay/host-inventory.js';
+import { MessageType, type ExportedDeviceInfo } from '../relay/protocol.js';
+import { parseHexKey } from '../relay/psk.js';
+import { RelayLink } from '../ups/transport/relay-link.js';
+import { parseRelayUrl } from '../ups/transport/relay-url.js';
+import { parseOptions } from './args.js';
+import { existsSync } from 'node:fs';
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
+/** Asks an agent for its exported devices, as the appliance would. */
+async function agentDevices(url: string, identity: string, key: Buffer | null): Promise<ExportedDeviceInfo[]> {
+  const addr = parseRelayUrl(url);
+  const link = new RelayLink({
+    host: addr.host,
+    port: addr.port,
+    identity,
+    key,
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 5000,
+    onPush: () => undefined,
+    onClose: () => undefined,
+  });
+  try {
+    await link.connect();
+    await link.request(
+      MessageType.Hello,
+      { versions: [1], client: 'upsguard devices', capabilities: [] },
+      MessageType.Welcome,
+    );
+    return (await link.request(MessageType.ListDevices, {}, MessageType.Devices)).devices;
+  } finally {
+    link.close('done');
+  }
+}
+
+/** `upsguard devices`: this host's USB devices like lsusb, or with --relay an agent's exported devices. */
+export async function runDevices(args: readonly string[], out: (s: string) => void): Promise<number> {
+  const { options } = parseOptions(args, {
+    values: ['db', 'relay', 'identity', 'psk-file'],
+    flags: ['insecure', 'json'],
+  });
+  if (typeof options.relay === 'string') {
+    if (typeof options.identity !== 'string') throw new UpsguardError(ErrorCode.CliUsage, '--relay needs --identity');
+    const key =
+      options.insecure === true
+        ? null
+        : typeof options['psk-file'] === 'string'
+          ? parseHexKey(readFileSync(options['psk-file'], 'utf8'), options['psk-file'])
+          : null;
+    if (key === null && options.insecure !== true)
+      throw new UpsguardError(ErrorCode.CliUsage, '--relay needs --psk-file');
+    const devices = await agentDevices(options.relay, options.identity, key);
+    if (options.json === true) {
+      out(JSON.stringify(devices, null, 2));
+      return 0;
+    }
+    for (const d of devices) {
+      out(
+        `${d.name.padEnd(10)} ID ${hex4(d.vendorId)}:${hex4(d.productId)} Port ${(d.portPath ?? '-').padEnd(9)} ${[d.manufacturer, d.product].filter(Boolean).join(' ') || '-'}  [${d.state}${d.controller ? ` by ${d.controller} until ${d.leaseUntil ?? ''}` : ''}]`,
+      );
+    }
+    if (devices.length === 0) out('the agent exports no devices');
+    return 0;
+  }
+  const db = typeof options.db === 'string' ? options.db : 'data/relay.db';
+  const store = existsSync(db) ? new AgentStore(db) : null;
+  try {
+    const rows = await listHostUsbDevices(store, Date.now());
+    if (options.json === true) out(JSON.stringify(rows, null, 2));
+    else for (const line of formatDeviceTable(rows)) out(line);
+    return 0;
+  } finally {
+    store?.close();
+  }
+}

@@ -1,0 +1,137 @@
+import { loadConfig } from '../config/load.js';
+import { errorMessage } from '../errors.js';
+import { createLogger } from '../log.js';
+import { openDatabase } from '../store/database.js';
+import { RunsStore, simClusterPersistence } from '../store/shutdown-runs.js';
+import { ShutdownService } from '../shutdown/service.js';
+import { systemClock } from '../util/clock.js';
+import { parseOptions } from './args.js';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+const secs = (ms: number): string => `${Math.round(ms / 100) / 10}`;
+
+/**
+ * `upsguard plan show|check [--config FILE]`: the resolved plan with each target's estimate, or a dry run of it that
+ * exits 1 listing what failed. Both read and write the appliance's store (estimates, the dry run's journal).
+ */
+export async function runPlan(
+  args: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'show' && sub !== 'check') {
+    err('usage: upsguard plan show|check [--config FILE]');
+    return 2;
+  }
+  const { options } = parseOptions(rest, { values: ['config'] });
+  const loaded = loadConfig(typeof options.config === 'string' ? options.config : undefined);
+  const db = openDatabase(loaded.config.store.path);
+  // The system clock's timers are unref'd (they must not hold a stopping appliance); this command waits on them.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    const service = new ShutdownService({
+      config: loaded.config,
+      journal: new RunsStore(db),
+      simPersistence: simClusterPersistence(db),
+      clock: systemClock,
+      log: createLogger({ level: 'silent' }),
+      sources: [],
+      recordEvent: () => undefined,
+    });
+    const view = await service.refreshPlan();
+    if (!view.plan || !view.estimate) {
+      if (view.problems.length === 0) {
+        err(`${loaded.source}: no shutdown.plan configured`);
+        return 1;
+      }
+      err(
+        `${loaded.source}: the plan is invalid (${view.problems.length} problem${view.problems.length === 1 ? '' : 's'})`,
+      );
+      for (const p of view.problems) err(`  [${p.rule}] ${p.message}`);
+      return 1;
+    }
+    const plan = view.plan;
+    const est = view.estimate;
+    if (sub === 'show') {
+      const rows = [['phase', 'target', 'kind', 'host', 'method', 'timeout s', 'median s', 'p90 s', 'from']];
+      for (const p of plan.phases) {
+        for (const t of p.targets) {
+          const e = est.targets.get(t.name);
+          rows.push([
+            p.name + (p.name === plan.pointOfNoReturn ? ' (point of no return)' : ''),
+            t.name,
+            t.kind,
+            t.host ?? '',
+            p.method,
+            secs(p.timeoutMs),
+            e ? secs(e.medianMs) : '?',
+            e ? secs(e.p90Ms) : '?',
+            e?.source ?? '',
+          ]);
+        }
+      }
+      if (plan.loadOff) {
+        rows.push([
+          '(final)',
+          `UPS ${plan.loadOff.ups}`,
+          'load-off',
+          '',
+          `off ${plan.loadOff.offDelayS} s, on ${plan.loadOff.onDelayS} s`,
+          '',
+          '',
+          '',
+          '',
+        ]);
+      }
+      for (const h of plan.finalHosts) {
+        const e = est.targets.get(h.name);
+        rows.push([
+          '(final)',
+          h.name,
+          h.kind,
+          '',
+          plan.finalMethod,
+          secs(plan.finalTimeoutMs),
+          e ? secs(e.medianMs) : '?',
+          e ? secs(e.p90Ms) : '?',
+          e?.source ?? '',
+        ]);
+      }
+      out(`plan ${plan.name}`);
+      out(table(rows));
+      for (const n of plan.notes) out(`note: ${n}`);
+      out(
+        `estimate: ${Math.round(est.totalS)} s (${est.phases.map((p) => `${p.name} ${Math.round(p.seconds)} s`).join(', ')})`,
+      );
+      return 0;
+    }
+    const { runId, done } = await service.startRun('dry', 'upsguard plan check');
+    const row = await done;
+    const steps = service.runner.journal.steps(runId);
+    const failed = steps.filter((s) => s.result === 'failed' || s.result === 'timeout');
+    out(`dry run ${runId} of plan ${plan.name}: ${row.status}; estimate ${Math.round(est.totalS)} s`);
+    for (const s of steps.filter((x) => x.action !== 'wait')) {
+      out(`  ${s.phase}  ${s.target}  ${s.action}  ${s.result ?? '?'}${s.detail ? `  ${s.detail}` : ''}`);
+    }
+    for (const f of failed) err(`FAILED ${f.phase} ${f.target} ${f.action}: ${f.error ?? f.result ?? ''}`);
+    return row.status === 'completed' ? 0 : 1;
+  } catch (e) {
+    err(errorMessage(e));
+    return 1;
+  } finally {
+    clearInterval(keepAlive);
+    db.close();
+  }
+}

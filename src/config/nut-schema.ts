@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The NUT parts of the configuration: the upsd-compatible server, NUT roles on users (as upsd.users grants them),
+ * and the `nut` UPS source kind. Hooked into schema.ts; defaults live here.
+ */
+
+export const NUT_DEFAULT_PORT = 3493;
+
+export const nutServerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** upsd listens on loopback unless told otherwise. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(NUT_DEFAULT_PORT),
+    max_connections: z.number().int().min(1).max(10_000).default(64),
+    /** Bytes in one request line; a longer one gets ERR and is skipped. */
+    max_line_length: z.number().int().min(64).max(65_536).default(1024),
+    /** A client that sends no complete line for this long is dropped (upsd: 60 s). */
+    idle_timeout_s: z.number().positive().max(86_400).default(60),
+    /** Limit on INSTCMD reaching the UPS. */
+    command_timeout_ms: z.number().int().positive().default(10_000),
+    /** TLS handshake after STARTTLS. */
+    handshake_timeout_ms: z.number().int().positive().default(10_000),
+    /** Failed logins per client address before it is refused for `login_block_s`. */
+    login_failures: z.number().int().min(1).max(1000).default(5),
+    login_failure_window_s: z.number().positive().default(60),
+    login_block_s: z.number().positive().default(60),
+    /** With both set, STARTTLS upgrades the connection; without, it answers ERR FEATURE-NOT-CONFIGURED. */
+    tls_cert_file: z.string().min(1).optional(),
+    tls_key_file: z.string().min(1).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.tls_cert_file === undefined) !== (s.tls_key_file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.tls_cert_file === undefined ? 'tls_cert_file' : 'tls_key_file'],
+        message: 'give both tls_cert_file and tls_key_file, or neither',
+      });
+    }
+  })
+  .prefault({});
+
+const instcmdName = z
+  .string()
+  .regex(/^(ALL|[a-z0-9][a-z0-9._-]{0,63})$/, 'ALL or an instant command such as beeper.mute');
+
+/** Fields merged into each `users` entry: what upsd.users would grant that user over NUT. */
+export const nutUserFields = {
+  /** `upsmon primary` / `upsmon secondary` (`master` / `slave` accepted, as upsd does). */
+  upsmon: z
+    .enum(['primary', 'secondary', 'master', 'slave'])
+    .transform((v) => (v === 'master' ? 'primary' : v === 'slave' ? 'secondary' : v))
+    .optional(),
+  actions: z.array(z.enum(['SET', 'FSD', 'set', 'fsd']).transform((v) => v.toUpperCase() as 'SET' | 'FSD')).default([]),
+  instcmds: z.array(instcmdName).default([]),
+};
+
+const nutUrl = z
+  .string()
+  .regex(
+    /^nut:\/\/([^@/\s]+@)?(\[[0-9A-Fa-f:.]+\]|[^:/@\s]+)(:\d{1,5})?\/[^/\s]+$/,
+    'expected nut://USER@HOST:PORT/UPSNAME (user and port optional)',
+  );
+
+export const nutSource = z.strictObject({
+  kind: z.literal('nut'),
+  url: nutUrl,
+  /** Give it as password_file (or password_env); needed to LOGIN and for INSTCMD. */
+  password: z.string().min(1).optional(),
+  /** `try`: upgrade when the server offers TLS, else stay in clear text (upsmon's default); `require`: refuse clear. */
+  starttls: z.enum(['off', 'try', 'require']).default('off'),
+  /** CA bundle to verify the server's certificate; without it the system store is used. */
+  ca_file: z.string().min(1).optional(),
+  /** LOGIN to the UPS as upsmon does, so the server's primary waits for upsguard at shutdown. */
+  login: z.boolean().default(true),
+  poll_interval_s: z.number().positive().max(50).default(2),
+  /** Poll period while the UPS is on battery (upsmon's POLLFREQALERT). */
+  on_battery_poll_interval_s: z.number().positive().max(50).default(1),
+  /** Instant commands upsguard may relay to this UPS (e.g. shutdown.return); none by default. */
+  allowed_commands: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)).default([]),
+});
+
+export type NutServerConfig = z.output<typeof nutServerSchema>;
+export type NutSourceConfig = z.output<typeof nutSource>;

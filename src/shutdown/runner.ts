@@ -1,0 +1,301 @@
+import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RunMode, RunRow, RunsStore, StepRow } from '../store/shutdown-runs.js';
+import type { UpsEventType } from '../ups/events.js';
+import type { Clock } from '../util/clock.js';
+import { Listeners } from '../util/listeners.js';
+import { dryDriver, type ShutdownDriver, type Target } from './drivers/driver.js';
+import { Limiter, withClockTimeout } from './limits.js';
+import type { ResolvedPlan } from './plan.js';
+import { runTarget, type TargetOutcome } from './run-target.js';
+
+/** The few things the runner asks of the UPS side; they go through the one object that owns the device. */
+export interface UpsControl {
+  /** `shutdown.return`: cut the output after `offDelayS`, restore it `onDelayS` after mains is back. */
+  loadOff(ups: string, offDelayS: number, onDelayS: number): Promise<void>;
+  /** Whether the UPS's own shutdown countdown runs now (ups.timer.shutdown), or null when unknown. */
+  loadOffPending(ups: string): boolean | null;
+  /** Whether mains feeds the UPS now. */
+  mainsOnline(ups: string): boolean;
+  /** Raises FSD for the NUT server's clients (upsmon secondaries); a hook until the NUT server exists. */
+  setFsd?(ups: string): Promise<void>;
+}
+
+export interface RunnerTimings {
+  readonly pollIntervalMs: number;
+  readonly callTimeoutMs: number;
+  readonly hardOffTimeoutMs: number;
+}
+
+export interface RunnerDeps {
+  readonly journal: RunsStore;
+  readonly drivers: ReadonlyMap<string, ShutdownDriver>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly ups: UpsControl;
+  readonly timings: RunnerTimings;
+  readonly estimateSamples: number;
+  readonly notify: (type: UpsEventType, ups: string, message: string) => void;
+}
+
+export interface StartOptions {
+  readonly mode: RunMode;
+  readonly reason: string;
+  readonly subset?: readonly string[] | null;
+  readonly estimateS?: number | null;
+  readonly runtimeLeftS?: number | null;
+}
+
+export type RunnerEvents = { step: [runId: number]; finished: [run: RunRow] };
+
+/**
+ * Executes plans: phases in order, targets in parallel within the phase's and each driver's limits, the UPS's
+ * delayed load-off just before the final hosts halt. Real runs resume after a crash from the journal. Before the
+ * point of no return, mains coming back stops the run and starts again what it shed; after it, the run completes.
+ */
+export class ShutdownRunner {
+  readonly events: Listeners<RunnerEvents>;
+  private readonly active = new Map<number, Promise<RunRow>>();
+
+  get journal(): RunsStore {
+    return this.deps.journal;
+  }
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.events = new Listeners<RunnerEvents>((event, err) => {
+      deps.log.error({ event, err: errorMessage(err) }, 'runner listener failed');
+    });
+  }
+
+  activeRuns(): number[] {
+    return [...this.active.keys()];
+  }
+
+  /** Starts a run; a real run may start while a dry run is going, nothing else may overlap. */
+  start(plan: ResolvedPlan, opts: StartOptions): { runId: number; done: Promise<RunRow> } {
+    const running = [...this.active.keys()].map((id) => this.deps.journal.run(id)).filter((r) => r !== undefined);
+    if (running.some((r) => r.mode === 'real') || (opts.mode === 'dry' && running.length > 0)) {
+      throw new UpsguardError(ErrorCode.RunConflict, `run ${running[0]?.id ?? '?'} is in progress`);
+    }
+    const runId = this.deps.journal.createRun({
+      plan: plan.name,
+      mode: opts.mode,
+      reason: opts.reason,
+      startedAt: this.deps.clock.now(),
+      estimateS: opts.estimateS ?? null,
+      runtimeLeftS: opts.runtimeLeftS ?? null,
+      subset: opts.subset && opts.subset.length > 0 ? opts.subset : null,
+      planJson: JSON.stringify(plan),
+    });
+    return { runId, done: this.track(runId, this.execute(runId, plan, opts.mode, false)) };
+  }
+
+  /** Resumes every real run the journal shows unfinished (after a crash or restart). */
+  resume(): Promise<RunRow>[] {
+    return this.deps.journal.unfinished('real').map((r) => {
+      this.deps.log.warn({ run: r.id }, 'resuming an unfinished shutdown run');
+      return this.track(r.id, this.execute(r.id, JSON.parse(r.planJson) as ResolvedPlan, 'real', r.passedPonr));
+    });
+  }
+
+  private track(runId: number, p: Promise<RunRow>): Promise<RunRow> {
+    const done = p.then((row) => {
+      this.active.delete(runId);
+      this.events.emit('finished', row);
+      return row;
+    });
+    this.active.set(runId, done);
+    return done;
+  }
+
+  private async execute(runId: number, plan: ResolvedPlan, mode: RunMode, passedPonr: boolean): Promise<RunRow> {
+    const { journal, clock, log } = this.deps;
+    const prior = journal.steps(runId);
+    let ponr = passedPonr;
+    let stopped = false;
+    const failures: string[] = [];
+    const shed: Target[] = [];
+    const ups = plan.loadOff?.ups ?? '';
+    const stopping = (): boolean => {
+      if (mode === 'dry' || ponr || !plan.loadOff) return false;
+      if (!stopped && this.deps.ups.mainsOnline(ups)) {
+        stopped = true;
+        log.warn({ run: runId }, 'mains returned before the point of no return: stopping the run');
+      }
+      return stopped;
+    };
+    const drivers = new Map<string, ShutdownDriver>();
+    for (const [name, d] of this.deps.drivers) drivers.set(name, mode === 'dry' ? dryDriver(d, () => undefined) : d);
+    const driverLimiters = new Map<string, Limiter>();
+    for (const name of drivers.keys()) driverLimiters.set(name, new Limiter(plan.driverLimits[name] ?? Infinity));
+
+    const journaled = async (
+      phase: string,
+      target: string,
+      action: 'fsd' | 'load_off' | 'check' | 'power_on',
+      fn: () => Promise<string | undefined>,
+    ): Promise<boolean> => {
+      const id = journal.beginStep({ runId, phase, target, driver: 'ups', action, at: clock.now() });
+      try {
+        const detail = await withClockTimeout(clock, fn(), this.deps.timings.callTimeoutMs, `${action} ${target}`);
+        journal.finishStep(id, clock.now(), mode === 'dry' && action !== 'check' ? 'dry' : 'ok', null, detail);
+        return true;
+      } catch (err) {
+        journal.finishStep(id, clock.now(), 'failed', errorMessage(err));
+        failures.push(`${action} ${target}: ${errorMessage(err)}`);
+        return false;
+      } finally {
+        this.events.emit('step', runId);
+      }
+    };
+
+    const target = async (
+      t: Target,
+      phase: string,
+      method: 'graceful' | 'hard',
+      timeoutMs: number,
+      phaseLimit: Limiter | null,
+    ): Promise<void> => {
+      const driver = drivers.get(t.driver);
+      if (!driver) {
+        failures.push(`${t.name}: no driver ${t.driver}`);
+        return;
+      }
+      const releasePhase = phaseLimit ? await phaseLimit.acquire() : () => undefined;
+      const releaseDriver = await driverLimiters.get(t.driver)!.acquire();
+      try {
+        const r = await runTarget(t, {
+          runId,
+          phase,
+          mode,
+          method,
+          timeoutMs,
+          driver,
+          journal,
+          clock,
+          ...this.deps.timings,
+          stopping,
+          learn: (x, source, ms) => {
+            journal.addDuration(x.name, source, ms, clock.now(), this.deps.estimateSamples);
+          },
+          prior: prior.filter((s) => s.target === t.name && s.phase === phase),
+        });
+        if (isShed(r.outcome)) shed.push(t);
+        if (r.outcome === 'failed') {
+          failures.push(`${t.name}: ${r.error ?? 'failed'}`);
+          this.deps.notify('SHUTDOWN_TARGET_FAILED', ups, `${t.name} (${phase}): ${r.error ?? 'failed'}`);
+        }
+      } finally {
+        releaseDriver();
+        releasePhase();
+        this.events.emit('step', runId);
+      }
+    };
+
+    if (mode === 'dry') {
+      for (const [name, d] of drivers) {
+        await journaled('(checks)', name, 'check', async () => {
+          const results = await d.check();
+          const bad = results.filter((r) => !r.ok);
+          if (bad.length > 0) throw new Error(bad.map((b) => b.message).join('; '));
+          return `${results.length} checks ok`;
+        });
+      }
+    } else if (plan.loadOff && this.deps.ups.setFsd && !prior.some((s) => s.action === 'fsd')) {
+      const setFsd = this.deps.ups.setFsd.bind(this.deps.ups);
+      await journaled('(start)', ups, 'fsd', async () => {
+        await setFsd(ups);
+        return 'FSD raised for NUT clients';
+      });
+    }
+
+    for (const phase of plan.phases) {
+      if (phase.name === plan.pointOfNoReturn && mode === 'real' && !ponr && !stopping()) {
+        ponr = true;
+        journal.markPonr(runId);
+      }
+      if (stopping()) break;
+      const limit = new Limiter(phase.concurrency);
+      await Promise.all(phase.targets.map((t) => target(t, phase.name, phase.method, phase.timeoutMs, limit)));
+    }
+    if (!stopping() && plan.phases.length === 0 && mode === 'real' && plan.loadOff && !ponr) {
+      ponr = true;
+      journal.markPonr(runId);
+    }
+
+    if (stopping()) {
+      if (plan.restartShed) await this.restartShed(shed, prior, drivers, journaled);
+      return this.close(runId, 'aborted', `mains returned before the point of no return; ${shed.length} targets shed`);
+    }
+
+    if (plan.loadOff) {
+      const lo = plan.loadOff;
+      const sent = prior.find((s) => s.action === 'load_off');
+      const pending = mode === 'real' && sent ? this.deps.ups.loadOffPending(lo.ups) : null;
+      if (sent?.result === 'ok' || (sent && sent.finishedAt === null && pending === true)) {
+        if (sent.finishedAt === null)
+          journal.finishStep(sent.id, clock.now(), 'took_effect', null, 'UPS countdown running');
+      } else {
+        if (sent && sent.finishedAt === null) journal.finishStep(sent.id, clock.now(), 'interrupted');
+        const ok = await journaled('(final)', lo.ups, 'load_off', async () => {
+          if (mode === 'real') await this.deps.ups.loadOff(lo.ups, lo.offDelayS, lo.onDelayS);
+          return `off in ${lo.offDelayS} s, on ${lo.onDelayS} s after mains returns`;
+        });
+        if (ok && mode === 'real') {
+          this.deps.notify(
+            'LOAD_OFF',
+            lo.ups,
+            `UPS output off in ${lo.offDelayS} s, back ${lo.onDelayS} s after mains`,
+          );
+        }
+      }
+    }
+    // The final hosts one by one: the appliance's own host is last, as halting it ends this process.
+    for (const h of plan.finalHosts) await target(h, '(final)', plan.finalMethod, plan.finalTimeoutMs, null);
+
+    const status = failures.length > 0 ? 'failed' : 'completed';
+    return this.close(runId, status, failures.length > 0 ? failures.join('; ') : 'all targets done');
+  }
+
+  private async restartShed(
+    shed: readonly Target[],
+    prior: readonly StepRow[],
+    drivers: ReadonlyMap<string, ShutdownDriver>,
+    journaled: (
+      phase: string,
+      target: string,
+      action: 'power_on',
+      fn: () => Promise<string | undefined>,
+    ) => Promise<boolean>,
+  ): Promise<void> {
+    const already = new Set(prior.filter((s) => s.action === 'power_on' && s.result === 'ok').map((s) => s.target));
+    // Hosts first, then their VMs: the reverse of the shutdown order.
+    const order = [...shed].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'host' ? -1 : 1));
+    for (const t of order) {
+      if (already.has(t.name)) continue;
+      const d = drivers.get(t.driver);
+      if (!d) continue;
+      await journaled('(restart)', t.name, 'power_on', async () => {
+        await d.powerOn(t);
+        return `${t.driver}: power on`;
+      });
+    }
+  }
+
+  private close(runId: number, status: 'completed' | 'aborted' | 'failed', summary: string): RunRow {
+    const { journal, clock } = this.deps;
+    journal.finishRun(runId, status, clock.now(), summary);
+    const row = journal.run(runId)!;
+    const ups = (JSON.parse(row.planJson) as ResolvedPlan).loadOff?.ups ?? '';
+    // Dry runs report through the scheduled check (SHUTDOWN_CHECK_FAILED), not as shutdowns.
+    if (row.mode === 'real') {
+      const type = status === 'aborted' ? 'SHUTDOWN_ABORTED' : 'SHUTDOWN_DONE';
+      this.deps.notify(type, ups, `run ${runId} of plan ${row.plan} ${status}: ${summary}`);
+    }
+    return row;
+  }
+}
+
+function isShed(o: TargetOutcome): boolean {
+  return o === 'off' || o === 'hard_off';
+}

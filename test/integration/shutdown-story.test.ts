@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { demoShutdown } from '../../src/config/demo-shutdown.js';
+import { startSimApp } from '../helpers/demo-app.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let app: App | null = null;
+afterEach(async () => {
+  await app?.stop();
+  app = null;
+});
+
+/** The demo's shutdown config, ten times faster (time scale 100) so the story fits in seconds. */
+function fastDemo(): Record<string, unknown> {
+  const s = structuredClone(demoShutdown.shutdown) as Record<string, unknown> & {
+    sim_cluster: { time_scale: number; call_latency_ms: number };
+    plan: { phases: { timeout_s: number }[] };
+  };
+  s.sim_cluster.time_scale = 100;
+  s.sim_cluster.call_latency_ms = 2;
+  for (const p of s.plan.phases) p.timeout_s = 1;
+  return { ...s, poll_interval_ms: 100, hard_off_timeout_s: 1, default_estimate_s: { vm: 0.5, host: 0.5 } };
+}
+
+async function until(what: string, fn: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the demo story, end to end on the simulated UPS and cluster', () => {
+  it('outage → trigger → plan → load-off → output off → mains back → output on → cluster boots', async () => {
+    const dir = tempDir();
+    const scenario = join(dir, 'story.seq');
+    writeFileSync(scenario, '0 mains on\n0 load 20\n50 mains off\n700 mains on\n');
+    app = await startSimApp({
+      scenario,
+      timeScale: 100,
+      extra: {
+        policy: { on_battery_s: 1.5, flicker_s: 0.5 },
+        shutdown: fastDemo(),
+        schedule: { dry_run: '' },
+      },
+    });
+    const svc = app.shutdown()!;
+    const sim = app.simulated('sim1')!;
+    const cluster = svc.cluster!;
+    let outputWentOff = false;
+    sim.events.on('state', (s) => {
+      if (!s.outputOn) outputWentOff = true;
+    });
+    expect(svc.plan().problems).toEqual([]);
+    await until('a completed real run', () =>
+      svc.runner.journal.runs(5).some((r) => r.mode === 'real' && r.status !== 'running'),
+    );
+    const run = svc.runner.journal.runs(5).find((r) => r.mode === 'real')!;
+    expect(run.status).toBe('completed');
+    expect(run.reason).toContain('on battery');
+    const steps = svc.runner.journal.steps(run.id);
+    expect(steps.find((s) => s.action === 'load_off')?.result).toBe('ok');
+    expect(steps.find((s) => s.target === 'win-legacy' && s.action === 'hard_off')?.result).toBe('ok');
+    expect(cluster.get('pve1').power).toBe('off');
+    await until('the UPS to cut its output', () => outputWentOff);
+    await until('the cluster to boot again', () => cluster.nodes.every((n) => cluster.get(n.name).power === 'on'));
+    // Booted by power returning, not by a power-on action.
+    expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
+    const types = (await app.server().inject('/api/events?limit=200')).json<{ events: { type: string }[] }>();
+    const seen = types.events.map((e) => e.type);
+    for (const t of ['ONBATT', 'POLICY_CRITICAL', 'SHUTDOWN', 'LOAD_OFF', 'SHUTDOWN_DONE', 'ONLINE'])
+      expect(seen).toContain(t);
+  }, 40_000);
+});
