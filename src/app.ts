@@ -154,6 +154,7 @@ export class App {
       sources: shutdownSources,
       recordEvent,
       setFsd: (ups) => this.nut?.setForcedShutdown(ups),
+      nutServer: () => this.nut,
     });
     this.shutdownService = shutdown;
     this.live.on('snapshot', (s) => {

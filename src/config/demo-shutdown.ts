@@ -42,8 +42,10 @@ export const demoShutdown: Pick<ConfigInput, 'policy' | 'shutdown' | 'schedule'>
       self_vm: 'upsguard',
       ups_host: 'pve1',
       point_of_no_return: 'core',
+      // CyberPower counts its delays in whole minutes.
       off_delay_s: 60,
-      on_delay_s: 90,
+      on_delay_s: 120,
+      delay_unit_s: 60,
       phases: [
         { name: 'shed', targets: [{ tags: ['web', 'apps'] }], timeout_s: 6, concurrency: 3 },
         { name: 'core', targets: [{ tags: ['core'] }], timeout_s: 8 },

@@ -2,15 +2,16 @@ import type { ConfigInput } from './schema.js';
 import { demoShutdown } from './demo-shutdown.js';
 
 /**
- * What `upsguard serve` runs with no configuration: a simulated APC Back-UPS CS 500 (its real report descriptor) going
- * through an outage and back every 75 seconds, so a newcomer sees the page change within a minute.
+ * What `upsguard serve` runs with no configuration: a simulated CyberPower CP1500PFCLCD (its real report descriptor,
+ * which reports input voltage and load as well, and whose load-off honours its delay registers) going through short
+ * outages and, every few minutes, a long one that runs the shutdown plan on the simulated cluster.
  */
 export const demoConfig: ConfigInput = {
   ups: [
     {
       name: 'demo',
-      description: 'Simulated APC Back-UPS CS 500 (real descriptor), looping outage',
-      source: { kind: 'sim', device: 'apc-back-ups-cs-500', scenario: 'demo-story', time_scale: 10 },
+      description: 'Simulated CyberPower CP1500PFCLCD (real descriptor): outages, and a long one that runs the plan',
+      source: { kind: 'sim', device: 'cyberpower-cp1500pfclcd', scenario: 'demo-story', time_scale: 10 },
     },
   ],
   store: { path: 'data/demo.db' },

@@ -68,10 +68,10 @@ export function checkPlanConfig(cfg: ShutdownConfig): { path: (string | number)[
           path: ['plan', 'phases', i, 'targets', j, 'driver'],
           message: 'driver sim needs shutdown.sim_cluster',
         });
-      } else if (t.driver !== 'sim') {
+      } else if (t.driver !== 'sim' && t.driver !== 'nut-secondaries') {
         out.push({
           path: ['plan', 'phases', i, 'targets', j, 'driver'],
-          message: `unknown driver ${t.driver} (available: sim)`,
+          message: `unknown driver ${t.driver} (available: sim, nut-secondaries)`,
         });
       }
     });

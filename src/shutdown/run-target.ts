@@ -69,6 +69,18 @@ export async function runTarget(t: Target, ctx: TargetContext): Promise<{ outcom
     result: StepResult,
     error?: string,
   ): { outcome: TargetOutcome; error?: string } => {
+    const note = ctx.driver.report?.(t);
+    if (note !== undefined) {
+      const rid = journal.beginStep({
+        runId: ctx.runId,
+        phase: ctx.phase,
+        target: t.name,
+        driver: t.driver,
+        action: 'read',
+        at: clock.now(),
+      });
+      journal.finishStep(rid, clock.now(), 'ok', null, note);
+    }
     const id = journal.beginStep({
       runId: ctx.runId,
       phase: ctx.phase,

@@ -116,9 +116,14 @@ export class ShutdownRunner {
     const failures: string[] = [];
     const shed: Target[] = [];
     const ups = plan.loadOff?.ups ?? '';
+    // "Mains returned" means back after being lost: a test run started on mains is not stopped by it. A resumed run
+    // was started by an outage, as far as anyone can tell now.
+    let mainsWasLost = prior.length > 0 || !this.deps.ups.mainsOnline(ups);
     const stopping = (): boolean => {
       if (mode === 'dry' || ponr || !plan.loadOff) return false;
-      if (!stopped && this.deps.ups.mainsOnline(ups)) {
+      const online = this.deps.ups.mainsOnline(ups);
+      if (!online) mainsWasLost = true;
+      if (!stopped && online && mainsWasLost) {
         stopped = true;
         log.warn({ run: runId }, 'mains returned before the point of no return: stopping the run');
       }

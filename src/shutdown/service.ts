@@ -7,6 +7,7 @@ import type { NewUpsEvent, UpsEventType, UpsSnapshot } from '../ups/events.js';
 import type { UpsSource } from '../ups/ups-source.js';
 import type { Clock } from '../util/clock.js';
 import type { ShutdownDriver, Target } from './drivers/driver.js';
+import { NUT_SECONDARIES_DRIVER, NutSecondariesDriver, type NutSecondariesServer } from './drivers/nut-secondaries.js';
 import { SimDriver } from './drivers/sim.js';
 import { Estimates } from './estimates.js';
 import {
@@ -41,6 +42,8 @@ export interface ShutdownServiceOptions {
   readonly identity?: Identity;
   /** Raises FSD on the NUT server for its clients (upsmon secondaries) when a real run starts. */
   readonly setFsd?: (ups: string) => void;
+  /** The NUT server, for the `nut-secondaries` target kind; null while it is not running. */
+  readonly nutServer?: () => NutSecondariesServer | null;
 }
 
 export interface PlanView {
@@ -77,6 +80,16 @@ export class ShutdownService {
     const sc = o.config.shutdown.sim_cluster;
     this.cluster = sc ? new SimCluster(sc, o.clock, o.simPersistence) : null;
     if (this.cluster) this.drivers.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
+    if (o.nutServer) {
+      this.drivers.set(
+        NUT_SECONDARIES_DRIVER,
+        new NutSecondariesDriver(
+          o.nutServer,
+          o.config.ups.map((u) => u.name),
+          () => o.clock.now(),
+        ),
+      );
+    }
     const control: UpsControl = {
       loadOff: async (ups, off, on) => {
         await this.source(ups).source.command('shutdown.return', { offDelay: off, onDelay: on });
@@ -160,7 +173,21 @@ export class ShutdownService {
         estimates,
         this.o.config.ups[0]?.name ?? null,
       );
-      this.view = { plan, estimate: estimatePlan(plan, estimates, cfg.hard_off_timeout_s * 1000), problems: [] };
+      const lo = plan.loadOff;
+      const honours = lo ? this.o.sources.find((u) => u.name === lo.ups)?.source.loadOffHonoursDelay?.() : undefined;
+      const notes =
+        lo && honours === false
+          ? [
+              ...plan.notes,
+              `warning: UPS ${lo.ups} cannot delay its load-off (its only load-off cuts the output at once), so ${plan.finalHosts.map((h) => h.name).join(', ')} may lose power while halting; use a UPS with shutdown-delay registers for the final hosts`,
+            ]
+          : plan.notes;
+      const resolved = { ...plan, notes };
+      this.view = {
+        plan: resolved,
+        estimate: estimatePlan(resolved, estimates, cfg.hard_off_timeout_s * 1000),
+        problems: [],
+      };
     } catch (err) {
       const problems =
         err instanceof PlanError

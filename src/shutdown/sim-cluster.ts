@@ -23,6 +23,8 @@ export interface SimTargetState {
   powerOn: number;
   /** How many times power was cut under it or restored to it (not actions). */
   powerLost: number;
+  /** How many times its power was cut while it was still running or halting: what a plan must never let happen. */
+  uncleanCuts: number;
 }
 
 export interface SimClusterPersistence {
@@ -145,6 +147,7 @@ export class SimCluster {
           hard: 0,
           powerOn: 0,
           powerLost: 0,
+          uncleanCuts: 0,
         };
         this.state.set(n.name, s);
         persistence.save(n.name, s);
@@ -225,6 +228,7 @@ export class SimCluster {
       if (on) {
         if (s.power === 'off') this.boot(n.name, s);
       } else {
+        if (s.power !== 'off') s.uncleanCuts += 1;
         this.turnOff(n.name, s);
       }
       this.commit(n.name, s);

@@ -234,7 +234,13 @@ export function simClusterPersistence(db: Db): SimClusterPersistence {
   return {
     load: () => {
       const rows = db.prepare('SELECT name, state FROM sim_cluster_state').all() as { name: string; state: string }[];
-      return new Map(rows.map((r) => [r.name, JSON.parse(r.state) as SimTargetState]));
+      // Rows written before a field existed read it as its zero.
+      return new Map(
+        rows.map((r) => {
+          const st = JSON.parse(r.state) as Partial<SimTargetState> & Omit<SimTargetState, 'uncleanCuts'>;
+          return [r.name, { ...st, uncleanCuts: st.uncleanCuts ?? 0 }];
+        }),
+      );
     },
     save: (name, state) => {
       save.run(name, JSON.stringify(state));

@@ -8,6 +8,9 @@ import type { UpsSource, UpsSourceEvents, UpsSourceInfo } from './ups-source.js'
 
 const key = (type: ReportType, id: number): string => `${type}:${id}`;
 
+/** DelayBeforeShutdown, and APC's APCDelayBeforeShutdown. */
+const SHUTDOWN_DELAY_USAGES: ReadonlySet<number> = new Set([0x840057, 0xff86007d]);
+
 export interface HidUpsReaderOptions {
   readonly transport: HidTransport;
   /** Driver-side delays (ups.delay.shutdown / ups.delay.start) when the config sets them. */
@@ -63,6 +66,15 @@ export class HidUpsReader implements UpsSource {
 
   supportedCommands(): readonly UpsCommand[] {
     return this.model?.commands ?? [];
+  }
+
+  loadOffHonoursDelay(): boolean | null {
+    const model = this.model;
+    if (!model?.commands.includes('shutdown.return')) return model ? false : null;
+    // A delay that reaches the device is a write to a shutdown-delay register; anything else cuts at once.
+    return model
+      .planCommand('shutdown.return', { offDelay: 120, onDelay: 240 })
+      .some((s) => s.kind === 'write' && SHUTDOWN_DELAY_USAGES.has(s.field.usage));
   }
 
   async poll(kind: 'quick' | 'full'): Promise<UpsReading> {

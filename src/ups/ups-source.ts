@@ -27,5 +27,10 @@ export interface UpsSource {
   poll(kind: 'quick' | 'full'): Promise<UpsReading>;
   command(cmd: UpsCommand, opts?: { offDelay?: number; onDelay?: number }): Promise<void>;
   supportedCommands(): readonly UpsCommand[];
+  /**
+   * Whether this UPS's load-off waits for the off delay it is given (false for units whose only load-off cuts at
+   * once, such as an APC Back-UPS CS's native shutdown.return); null while unknown.
+   */
+  loadOffHonoursDelay?(): boolean | null;
   info(): UpsSourceInfo;
 }

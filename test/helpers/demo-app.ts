@@ -6,7 +6,7 @@ import type { Clock } from '../../src/util/clock.js';
 
 /** A real appliance on a simulated UPS with an in-memory store. */
 export async function startSimApp(
-  opts: { scenario?: string; timeScale?: number; clock?: Clock; extra?: Partial<ConfigInput> } = {},
+  opts: { scenario?: string; timeScale?: number; clock?: Clock; device?: string; extra?: Partial<ConfigInput> } = {},
 ): Promise<App> {
   const loaded = validateConfig(
     {
@@ -19,7 +19,7 @@ export async function startSimApp(
           description: 'test UPS',
           source: {
             kind: 'sim',
-            device: 'apc-back-ups-cs-500',
+            device: opts.device ?? 'apc-back-ups-cs-500',
             scenario: opts.scenario ?? 'steady',
             time_scale: opts.timeScale ?? 1,
           },

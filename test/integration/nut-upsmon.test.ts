@@ -53,6 +53,70 @@ describe.skipIf(!haveNut)('real upsmon against our server', () => {
     expect(nut.numLogins('sim1')).toBe(0);
   }, 40_000);
 
+  test('a nut-secondaries phase raises FSD, waits for the secondary to log out, and the run says who and when', async () => {
+    mkdirSync(dir, { recursive: true });
+    app = await startSimApp({
+      device: 'cyberpower-cp1500pfclcd',
+      extra: {
+        nut_server: { port: 0 },
+        users,
+        schedule: { dry_run: '' },
+        shutdown: {
+          sim_cluster: {
+            time_scale: 100,
+            hosts: [{ name: 'pve1', ups: 'sim1', halt_s: 1, vms: [{ name: 'upsguard', shutdown_s: 1 }] }],
+          },
+          plan: {
+            name: 'lab',
+            self_vm: 'upsguard',
+            ups_host: 'pve1',
+            off_delay_s: 60,
+            on_delay_s: 120,
+            delay_unit_s: 60,
+            phases: [
+              { name: 'nas', targets: [{ driver: 'nut-secondaries', names: ['secondaries-of-sim1'] }], timeout_s: 15 },
+              { name: 'hosts', targets: [{ names: ['pve1'] }, { names: ['upsguard'] }], timeout_s: 5 },
+            ],
+          },
+          poll_interval_ms: 200,
+          default_estimate_s: { vm: 1, host: 2 },
+        },
+      },
+    });
+    const nut = app.nutServer()!;
+    upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${nut.address()!.port} 1 monuser monpass1 secondary`, {
+      pollFreq: 1,
+      pollFreqAlert: 1,
+    });
+    await until('upsmon to log in', () => (nut.numLogins('sim1') === 1 ? true : undefined));
+    expect((await app.shutdown()!.refreshPlan()).problems).toEqual([]);
+    const started = await app
+      .server()
+      .inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'real', confirm: 'lab' } });
+    expect(started.statusCode, started.body).toBe(202);
+    const runId = started.json<{ runId: number }>().runId;
+    type Step = { phase: string; target: string; action: string; result: string | null; detail: string | null };
+    const steps = await until(
+      'the run to finish',
+      async () => {
+        const r = (await app!.server().inject(`/api/runs/${runId}`)).json<{ run: { status: string }; steps: Step[] }>();
+        return r.run.status === 'running' ? undefined : r.steps;
+      },
+      30_000,
+    );
+    const nas = steps.filter((x) => x.target === 'secondaries-of-sim1');
+    expect(nas.map((x) => x.action)).toContain('graceful');
+    expect(nas.find((x) => x.action === 'read' && x.detail?.startsWith('logged out:'))?.detail).toMatch(
+      /^logged out: monuser@127\.0\.0\.1 at \d\d:\d\d:\d\d \(.+\); still logged in: none$/,
+    );
+    expect(nas.at(-1)).toMatchObject({ action: 'wait', result: 'ok', detail: 'final:off' });
+    // The hosts' phase came after the secondaries had gone.
+    expect(steps.findIndex((x) => x.target === 'pve1')).toBeGreaterThan(
+      steps.findIndex((x) => x.detail === 'final:off'),
+    );
+    await until('SHUTDOWNCMD', () => upsmon!.shutdownFired() || undefined, 5000);
+  }, 60_000);
+
   test('a primary is granted PRIMARY, sets FSD on OB LB and waits on NUMLOGINS for the others', async () => {
     // The simulated UPS loses mains after 2 s and, at this time scale, runs into low battery within a second.
     mkdirSync(dir, { recursive: true }); // tempDir() empties it after every test

@@ -40,6 +40,7 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     app = await startSimApp({
       scenario,
       timeScale: 100,
+      device: 'cyberpower-cp1500pfclcd',
       extra: {
         policy: { on_battery_s: 1.5, flicker_s: 0.5 },
         shutdown: fastDemo(),
@@ -65,6 +66,8 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     expect(steps.find((s) => s.target === 'win-legacy' && s.action === 'hard_off')?.result).toBe('ok');
     expect(cluster.get('pve1').power).toBe('off');
     await until('the UPS to cut its output', () => outputWentOff);
+    // Nothing lost: every host had finished halting before the UPS cut its output.
+    for (const n of cluster.nodes) expect(cluster.get(n.name).uncleanCuts, n.name).toBe(0);
     await until('the cluster to boot again', () => cluster.nodes.every((n) => cluster.get(n.name).power === 'on'));
     // Booted by power returning, not by a power-on action.
     expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
@@ -73,4 +76,23 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     for (const t of ['ONBATT', 'POLICY_CRITICAL', 'SHUTDOWN', 'LOAD_OFF', 'SHUTDOWN_DONE', 'ONLINE'])
       expect(seen).toContain(t);
   }, 40_000);
+});
+
+describe('a UPS whose load-off cannot be delayed', () => {
+  it('is named on the plan as a risk to the final hosts (APC Back-UPS CS: its native shutdown.return cuts at once)', async () => {
+    app = await startSimApp({ extra: { shutdown: fastDemo(), schedule: { dry_run: '' } } });
+    const svc = app.shutdown()!;
+    const view = await svc.refreshPlan();
+    expect(view.problems).toEqual([]);
+    expect(view.plan?.notes.join('\n')).toMatch(
+      /warning: UPS sim1 cannot delay its load-off .* so pve1 may lose power while halting/,
+    );
+    await app.stop();
+    app = await startSimApp({
+      device: 'cyberpower-cp1500pfclcd',
+      extra: { shutdown: fastDemo(), schedule: { dry_run: '' } },
+    });
+    const cps = await app.shutdown()!.refreshPlan();
+    expect(cps.plan?.notes.join('\n')).not.toMatch(/cannot delay its load-off/);
+  });
 });

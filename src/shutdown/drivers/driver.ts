@@ -46,6 +46,8 @@ export interface ShutdownDriver {
   waitForChange?(target: Target, from: PowerState, timeoutMs: number): Promise<PowerState>;
   /** What the driver knows of how long an action will take (the simulator does); used by dry runs for estimates. */
   expectedDurationMs?(target: Target, action: 'graceful' | 'hard'): number | undefined;
+  /** A line for the run's journal once the target is done (NUT secondaries: who logged out, and when). */
+  report?(target: Target): string | undefined;
 }
 
 export type PowerAction = 'shutdown' | 'powerOff' | 'powerOn';
@@ -71,5 +73,6 @@ export function dryDriver(
     powerOff: skip('powerOff'),
     powerOn: skip('powerOn'),
     expectedDurationMs: inner.expectedDurationMs?.bind(inner),
+    report: inner.report?.bind(inner),
   };
 }

@@ -23,7 +23,6 @@ const STATUS_WORDS = {
   FSD: 'forced shutdown',
 };
 const BAD_EVENTS = new Set([
-  'ONBATT',
   'LOWBATT',
   'FSD',
   'COMMBAD',
@@ -32,13 +31,36 @@ const BAD_EVENTS = new Set([
   'OVERLOAD',
   'SHUTDOWN',
   'OFF',
+  'POLICY_CRITICAL',
+  'SHUTDOWN_TARGET_FAILED',
+  'SHUTDOWN_CHECK_FAILED',
+  'SHUTDOWN_ABORTED',
 ]);
+const WARN_EVENTS = new Set(['ONBATT', 'POLICY_WARNING', 'LOAD_OFF', 'CAL', 'BYPASS', 'BATTERY_TEST']);
 
 function fmtRuntime(text) {
   const s = Number(text);
   if (!Number.isFinite(s)) return '–';
   const m = Math.floor(s / 60);
   return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min ${Math.round(s % 60)} s`;
+}
+
+// "Relay unreachable" and "UPS detached at the agent" are different troubles with different fixes: say which.
+function relayText(ups) {
+  const r = ups.relay;
+  if (!r) return null;
+  const link =
+    { connected: 'link up', reconnecting: 'reconnecting', unreachable: 'RELAY UNREACHABLE', connecting: 'connecting' }[
+      r.link
+    ] ?? r.link;
+  const device =
+    r.device === 'detached'
+      ? 'UPS DETACHED AT THE AGENT'
+      : r.device === 'attached'
+        ? 'UPS attached'
+        : 'UPS state unknown';
+  const rtt = r.rttMs === null ? '' : `, round trip ${r.rttMs.toFixed(2)} ms`;
+  return `relay ${r.url} via ${r.agentHost ?? 'agent'}: ${link}, ${device}${rtt}${r.controller ? ', controller' : ', observer'}`;
 }
 
 function field(card, name) {
@@ -66,12 +88,13 @@ function render(ups) {
   field(card, 'description').textContent = ups.description ?? '';
   field(card, 'charge').textContent = Number.isFinite(charge) ? `${charge} %` : '–';
   field(card, 'runtime').textContent = fmtRuntime(v['battery.runtime']);
-  field(card, 'load').textContent = v['ups.load'] !== undefined ? `${v['ups.load']} %` : '–';
-  field(card, 'input').textContent = v['input.voltage'] !== undefined ? `${v['input.voltage']} V` : '–';
+  // Some UPSes (an APC Back-UPS CS) report neither; say so rather than show a blank.
+  field(card, 'load').textContent = v['ups.load'] !== undefined ? `${v['ups.load']} %` : 'not reported';
+  field(card, 'input').textContent = v['input.voltage'] !== undefined ? `${v['input.voltage']} V` : 'not reported';
   field(card, 'status').textContent = status.length ? status.join(' ') : '–';
   field(card, 'status').title = status.map((t) => STATUS_WORDS[t] ?? t).join(', ');
   field(card, 'updated').textContent = ups.lastUpdate ? new Date(ups.lastUpdate).toLocaleTimeString() : '–';
-  field(card, 'source').textContent = `${ups.source.kind}: ${ups.source.location}`;
+  field(card, 'source').textContent = relayText(ups) ?? `${ups.source.kind}: ${ups.source.location}`;
   const problem = field(card, 'problem');
   problem.hidden = !ups.problem;
   problem.textContent = ups.problem ?? '';
@@ -140,10 +163,10 @@ function addEvent(e) {
   time.dateTime = e.at;
   time.textContent = new Date(e.at).toLocaleTimeString();
   const type = document.createElement('span');
-  type.className = `badge ${BAD_EVENTS.has(e.type) ? 'warn' : 'ok'}`;
+  type.className = `badge ${BAD_EVENTS.has(e.type) ? 'bad' : WARN_EVENTS.has(e.type) ? 'warn' : 'ok'}`;
   type.textContent = e.type;
   const msg = document.createElement('span');
-  msg.textContent = `${e.ups}: ${e.message}`;
+  msg.textContent = e.ups ? `${e.ups}: ${e.message}` : e.message;
   li.append(time, type, msg);
   eventsEl.prepend(li);
   while (eventsEl.children.length > 200) eventsEl.lastElementChild.remove();
