@@ -1,7 +1,7 @@
 // Resident memory of `upsguard serve` in demo mode after a soak (10 minutes by default; BENCH_SOAK_S to change),
 // with the page's live stream connected the whole time, as a browser tab left open would be.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,19 +14,16 @@ function rssKiB(pid: number): number {
 export async function run(): Promise<Record<string, number>> {
   const soakS = Number(process.env.BENCH_SOAK_S ?? 600);
   const dir = mkdtempSync(join(tmpdir(), 'upsguard-soak-'));
-  // The demo's own UPS and scenario, on a free port and a scratch store.
-  const config = join(dir, 'demo.yaml');
-  writeFileSync(
-    config,
-    `web: { port: 0 }\nstore: { path: ${join(dir, 'demo.db')} }\nlog: { level: warn }\nups:\n  - name: demo\n    source: { kind: sim, device: apc-back-ups-cs-500, scenario: demo-loop, time_scale: 10 }\n`,
-  );
-  const child = spawn(
-    process.execPath,
-    [resolve(import.meta.dirname, '../dist/main.js'), 'serve', '--config', config],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  // The demo itself (no configuration: the simulated UPS, the cluster, the plan, the NUT server), run through the
+  // installed entry point so its interpreter line (the node flags users get) applies, in a scratch directory for its
+  // store. It needs 127.0.0.1:8080 free, as `npm start` does.
+  const env = { ...process.env };
+  delete env.UPSGUARD_CONFIG;
+  const child = spawn(resolve(import.meta.dirname, '../dist/main.js'), ['serve'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {

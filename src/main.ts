@@ -1,6 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded --max-semi-space-size=1
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { USAGE } from './cli/usage.js';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from './errors.js';
 
@@ -36,10 +35,6 @@ async function main(argv: string[]): Promise<number> {
       out(version());
       return 0;
     case 'serve':
-      // The appliance does a few reads a second; memory matters more than peak JS speed on a small VM. V8's lite
-      // mode (no optimizing compiler, lazy feedback vectors) takes the demo from about 85 to 72 MB resident.
-      // UPSGUARD_FULL_JIT=1 turns it off. Set before the server's modules load so they are compiled under it.
-      if (process.env.UPSGUARD_FULL_JIT !== '1') setFlagsFromString('--lite-mode');
       return (await import('./cli/serve.js')).runServe(tail, out, err, stopSignal());
     case 'config':
       if (sub === 'check') return (await import('./cli/config-check.js')).runConfigCheck(rest, out, err);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, UpsguardError } from '../errors.js';
 import { AgentStore } from '../relay/agent-store.js';
-import { formatDeviceTable, listHostUsbDevices } from '../relay/host-inventory.js';
+import { formatDeviceTable, listHostUsbDevices, type HostUsbDevice } from '../relay/host-inventory.js';
 import { MessageType, type ExportedDeviceInfo } from '../relay/protocol.js';
 import { parseHexKey } from '../relay/psk.js';
 import { RelayLink } from '../ups/transport/relay-link.js';
@@ -12,7 +12,11 @@ import { existsSync } from 'node:fs';
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** Asks an agent for its exported devices, as the appliance would. */
-async function agentDevices(url: string, identity: string, key: Buffer | null): Promise<ExportedDeviceInfo[]> {
+async function agentDevices(
+  url: string,
+  identity: string,
+  key: Buffer | null,
+): Promise<{ devices: ExportedDeviceInfo[]; host: HostUsbDevice[] }> {
   const addr = parseRelayUrl(url);
   const link = new RelayLink({
     host: addr.host,
@@ -31,7 +35,7 @@ async function agentDevices(url: string, identity: string, key: Buffer | null): 
       { versions: [1], client: 'upsguard devices', capabilities: [] },
       MessageType.Welcome,
     );
-    return (await link.request(MessageType.ListDevices, {}, MessageType.Devices)).devices;
+    return await link.request(MessageType.ListDevices, {}, MessageType.Devices);
   } finally {
     link.close('done');
   }
@@ -53,17 +57,20 @@ export async function runDevices(args: readonly string[], out: (s: string) => vo
           : null;
     if (key === null && options.insecure !== true)
       throw new UpsguardError(ErrorCode.CliUsage, '--relay needs --psk-file');
-    const devices = await agentDevices(options.relay, options.identity, key);
+    const { devices, host } = await agentDevices(options.relay, options.identity, key);
     if (options.json === true) {
-      out(JSON.stringify(devices, null, 2));
+      out(JSON.stringify({ exported: devices, host }, null, 2));
       return 0;
     }
+    out('exported:');
     for (const d of devices) {
       out(
-        `${d.name.padEnd(10)} ID ${hex4(d.vendorId)}:${hex4(d.productId)} Port ${(d.portPath ?? '-').padEnd(9)} ${[d.manufacturer, d.product].filter(Boolean).join(' ') || '-'}  [${d.state}${d.controller ? ` by ${d.controller} until ${d.leaseUntil ?? ''}` : ''}]`,
+        `  ${d.name.padEnd(10)} ID ${hex4(d.vendorId)}:${hex4(d.productId)} Port ${(d.portPath ?? '-').padEnd(9)} ${[d.manufacturer, d.product].filter(Boolean).join(' ') || '-'}  [${d.state}${d.controller ? ` by ${d.controller} until ${d.leaseUntil ?? ''}` : ''}]`,
       );
     }
-    if (devices.length === 0) out('the agent exports no devices');
+    if (devices.length === 0) out('  none');
+    out('host USB devices:');
+    for (const line of formatDeviceTable(host)) out(`  ${line}`);
     return 0;
   }
   const db = typeof options.db === 'string' ? options.db : 'data/relay.db';

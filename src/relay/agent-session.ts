@@ -27,6 +27,7 @@ export interface SessionHost {
   readonly log: Logger;
   now(): number;
   inventory(): Payloads[typeof MessageType.Devices]['devices'];
+  hostDevices(): Promise<Payloads[typeof MessageType.Devices]['host']>;
   acquire(device: ExportedDevice, identity: string): { ok: true } | { ok: false; holder: string; until: number };
   holds(device: ExportedDevice, identity: string): boolean;
   release(device: ExportedDevice, identity: string): void;
@@ -193,7 +194,10 @@ export class AgentSession {
         this.send(MessageType.Pong, requestId, { t: (frame.payload as Payloads[typeof MessageType.Ping]).t });
         return;
       case MessageType.ListDevices:
-        this.send(MessageType.Devices, requestId, { devices: this.host.inventory() });
+        this.send(MessageType.Devices, requestId, {
+          devices: this.host.inventory(),
+          host: await this.host.hostDevices(),
+        });
         return;
       case MessageType.Open: {
         const p = frame.payload as Payloads[typeof MessageType.Open];

@@ -7,7 +7,8 @@ import type { Logger } from '../log.js';
 import { AgentSession, type SessionHost } from './agent-session.js';
 import type { AgentStore } from './agent-store.js';
 import type { ExportedDevice } from './exported-device.js';
-import type { DeviceState, ExportedDeviceInfo } from './protocol.js';
+import { listHostUsbDevices } from './host-inventory.js';
+import type { DeviceState, ExportedDeviceInfo, HostUsbDeviceInfo } from './protocol.js';
 import { PSK_CIPHERS } from './psk.js';
 
 export { DEFAULT_RELAY_PORT } from '../ups/transport/relay-url.js';
@@ -204,6 +205,16 @@ export class RelayAgent implements SessionHost {
       }
     } catch (err) {
       this.options.log.error({ err: errorMessage(err) }, 'cannot update the device table');
+    }
+  }
+
+  /** The host's whole USB inventory, with the claim state of what this agent exports; empty where libusb sees none. */
+  async hostDevices(): Promise<HostUsbDeviceInfo[]> {
+    try {
+      return await listHostUsbDevices(this.options.store, this.now());
+    } catch (err) {
+      this.options.log.warn({ err: errorMessage(err) }, 'cannot list the host USB devices');
+      return [];
     }
   }
 

@@ -59,6 +59,18 @@ export interface ExportedDeviceInfo {
   stateChangedAt: string;
 }
 
+export interface HostUsbDeviceInfo {
+  bus: number;
+  deviceNumber: number;
+  portPath: string;
+  vendorId: number;
+  productId: number;
+  manufacturer: string | null;
+  product: string | null;
+  isHid: boolean;
+  claim: string;
+}
+
 export interface Payloads {
   [MessageType.Hello]: { versions: number[]; client: string; capabilities: string[] };
   [MessageType.Welcome]: {
@@ -69,7 +81,8 @@ export interface Payloads {
     capabilities: string[];
   };
   [MessageType.ListDevices]: Record<string, never>;
-  [MessageType.Devices]: { devices: ExportedDeviceInfo[] };
+  /** `host`: every USB device on the agent's host, as `upsguard devices` lists them there. */
+  [MessageType.Devices]: { devices: ExportedDeviceInfo[]; host: HostUsbDeviceInfo[] };
   [MessageType.Open]: { selector: string; mode: OpenMode };
   [MessageType.Opened]: {
     handle: number;

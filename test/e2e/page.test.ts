@@ -44,18 +44,24 @@ describe('status page in Chromium', () => {
     page.on('framenavigated', () => navigations++);
     await page.goto(url);
     const card = page.locator('article.ups[data-ups="sim1"]');
-    await expect.poll(() => card.locator('[data-field="charge"]').textContent()).toMatch(/^\d+ %$/);
-    await expect.poll(() => card.locator('[data-field="runtime"]').textContent()).toMatch(/min/);
-    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+    await expect
+      .poll(() => card.locator('[data-field="charge"]').textContent(), { timeout: 10_000 })
+      .toMatch(/^\d+ %$/);
+    await expect.poll(() => card.locator('[data-field="runtime"]').textContent(), { timeout: 10_000 }).toMatch(/min/);
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toBe('live');
     await expect.poll(() => card.locator('[data-field="state"]').textContent(), { timeout: 8000 }).toBe('ON BATTERY');
-    await expect.poll(() => card.locator('[data-field="status"]').textContent()).toContain('OB');
-    await expect.poll(() => page.locator('#events li[data-type="ONBATT"]').count()).toBeGreaterThan(0);
+    await expect.poll(() => card.locator('[data-field="status"]').textContent(), { timeout: 10_000 }).toContain('OB');
+    await expect
+      .poll(() => page.locator('#events li[data-type="ONBATT"]').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/page-on-battery.png' });
     await expect.poll(() => card.locator('[data-field="state"]').textContent(), { timeout: 8000 }).toBe('ON LINE');
-    await expect.poll(() => page.locator('#events li[data-type="ONLINE"]').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('#events li[data-type="ONLINE"]').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     expect(navigations).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

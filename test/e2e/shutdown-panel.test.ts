@@ -22,10 +22,8 @@ beforeAll(async () => {
       '--no-first-run',
     ],
   });
-  const shutdown = structuredClone(demoShutdown.shutdown) as Record<string, unknown> & {
-    sim_cluster: { time_scale: number; call_latency_ms: number };
-    plan: { phases: { timeout_s: number }[] };
-  };
+  const shutdown = structuredClone(demoShutdown.shutdown)!;
+  if (!shutdown.sim_cluster || !shutdown.plan) throw new Error('the demo has a plan and a cluster');
   shutdown.sim_cluster.time_scale = 200;
   shutdown.sim_cluster.call_latency_ms = 1;
   for (const p of shutdown.plan.phases) p.timeout_s = 1;
@@ -56,7 +54,9 @@ describe('shutdown panel in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
     const plan = page.locator('#plan');
-    await expect.poll(() => plan.textContent()).toMatch(/Plan homelab: about [\d.]+ s end to end; runtime left/);
+    await expect
+      .poll(() => plan.textContent(), { timeout: 10_000 })
+      .toMatch(/Plan homelab: about [\d.]+ s end to end; runtime left/);
     const phases = await plan.locator('li').allTextContents();
     expect(phases.map((p) => p.split(/\s/)[0])).toEqual(['shed', 'core', 'hosts', 'final']);
 
@@ -65,7 +65,7 @@ describe('shutdown panel in Chromium', () => {
     const dry = page.locator('#runs li[data-mode="dry"]').first();
     await expect.poll(() => dry.getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
     await dry.locator('button').click();
-    await expect.poll(() => dry.locator('table.steps tr').count()).toBeGreaterThan(5);
+    await expect.poll(() => dry.locator('table.steps tr').count(), { timeout: 10_000 }).toBeGreaterThan(5);
     expect(await dry.locator('table.steps').textContent()).toMatch(/web1/);
     expect(app.shutdown()!.cluster!.nodes.every((n) => app.shutdown()!.cluster!.get(n.name).power === 'on')).toBe(true);
 
@@ -74,7 +74,7 @@ describe('shutdown panel in Chromium', () => {
     page.once('dialog', (d) => void d.accept('not-the-plan'));
     await page.getByRole('button', { name: 'Test shutdown', exact: true }).click();
     await expect
-      .poll(() => page.locator('#test-result').textContent())
+      .poll(() => page.locator('#test-result').textContent(), { timeout: 10_000 })
       .toMatch(/needs "confirm" set to the plan's name \(homelab\)/);
     expect(await page.locator('#runs li[data-mode="real"]').count()).toBe(0);
 
@@ -90,9 +90,9 @@ describe('shutdown panel in Chromium', () => {
     await page.getByRole('button', { name: 'Test shutdown', exact: true }).click();
     const real = page.locator('#runs li[data-mode="real"]').first();
     await expect.poll(() => real.getAttribute('data-status'), { timeout: 20_000 }).toBe('completed');
-    await expect.poll(() => app.shutdown()!.cluster!.get('web1').power).toBe('off');
+    await expect.poll(() => app.shutdown()!.cluster!.get('web1').power, { timeout: 10_000 }).toBe('off');
     expect(app.shutdown()!.cluster!.get('pve1').power).toBe('on');
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 });

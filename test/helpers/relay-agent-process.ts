@@ -44,11 +44,18 @@ export interface RunningProcess {
   readonly exit: Promise<number | null>;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   stop(): Promise<number | null>;
+  /** SIGKILL to the whole process group: a crash, with no chance to clean up. */
+  kill(): Promise<number | null>;
 }
 
 /** Runs `upsguard ARGS` as its own process (through tsx, from the sources). */
 export function upsguardProcess(args: readonly string[], env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(tsx, [resolve(root, 'src/main.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
+  // Its own process group: tsx runs the program in a child process, and a hard kill must reach that one too.
+  const child = spawn(tsx, [resolve(root, 'src/main.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -76,7 +83,18 @@ export function upsguardProcess(args: readonly string[], env: Record<string, str
       }
     },
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      // To the group, so the program itself (tsx's child) is asked to stop, not only tsx.
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        process.kill(-child.pid, 'SIGTERM');
+      }
+      const code = await exit;
+      await new Promise((r) => setTimeout(r, 50));
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        process.kill(-child.pid, 'SIGKILL');
+      }
       return exit;
     },
   };
