@@ -54,7 +54,8 @@ export async function run(): Promise<Record<string, number>> {
   chmodSync(join(dir, 'keys'), 0o600);
   // No feature cache at the agent: every read goes to the device, as the in-process read does.
   writeFileSync(join(dir, 'relay.yaml'), 'relay:\n  feature_cache_ms: 0\n');
-  writeFileSync(join(dir, 'flip.seq'), '0 mains on\n0.05 mains off\n0.1 mains on\n0.15 loop\n');
+  // Off and on every half second (the simulator steps every 250 ms).
+  writeFileSync(join(dir, 'flip.seq'), '0 mains on\n0.25 mains off\n0.5 loop\n');
   const port = await freePort();
   const agent = upsguardProcess(
     [

@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark, prints a table and writes bench/results/latest.json (and a dated copy).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -29,13 +29,24 @@ for (const [name, load] of all) {
 
 const dir = resolve(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
+// Running some benchmarks keeps the others' last figures, each with the time it was measured.
+const previous = existsSync(resolve(dir, 'latest.json'))
+  ? (JSON.parse(readFileSync(resolve(dir, 'latest.json'), 'utf8')) as {
+      results?: Record<string, Record<string, number>>;
+      measuredAt?: Record<string, string>;
+    })
+  : {};
+const measuredAt: Record<string, string> = { ...previous.measuredAt };
+for (const name of Object.keys(results)) measuredAt[name] = new Date().toISOString();
+const merged = { ...previous.results, ...results };
 const report = {
   at: new Date().toISOString(),
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 2 ** 30),
-  results,
+  results: merged,
+  measuredAt,
 };
 writeFileSync(resolve(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(`written to ${resolve(dir, 'latest.json')}`);

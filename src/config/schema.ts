@@ -61,7 +61,14 @@ const upsEntry = z
 
 const user = z.strictObject({
   name,
-  password: z.string().min(8, 'at least 8 characters'),
+  // NUT clients ship fixed short passwords (Synology's monuser/secret), so no minimum length beyond one character.
+  password: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128, 'at most 128 characters')
+    .refine((p) => !Array.from({ length: p.length }, (_, i) => p.charCodeAt(i)).some((c) => c < 0x20 || c === 0x7f), {
+      message: 'must not contain control characters',
+    }),
   ...nutUserFields,
 });
 

@@ -24,7 +24,7 @@ describe('configuration', () => {
     expect(loaded.config.monitor.quick_interval_s).toBe(2);
     expect(loaded.config.monitor.full_interval_s).toBe(30);
     expect(loaded.config.store.raw_retention_hours).toBe(48);
-    expect(loaded.config.ups[0]?.source).toMatchObject({ kind: 'sim', device: 'apc-back-ups-cs-500' });
+    expect(loaded.config.ups[0]?.source).toMatchObject({ kind: 'sim', device: 'cyberpower-cp1500pfclcd' });
     expect(Object.isFrozen(loaded.config.ups[0])).toBe(true);
   });
 
@@ -104,14 +104,14 @@ describe('configuration', () => {
   it('never puts a secret in an error message', () => {
     const problems = problemsOf(() =>
       parseConfigText(
-        'ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: x\n    password: short\n',
+        'ups:\n  - name: u\n    source: { kind: sim }\nusers:\n  - name: x\n    password: "tab\\there-s3cret"\n',
         'x',
         '/',
         {},
       ),
     );
-    expect(problems.join('\n')).toContain('users.0.password');
-    expect(problems.join('\n')).not.toContain('short');
+    expect(problems).toEqual(['users.0.password: must not contain control characters']);
+    expect(problems.join('\n')).not.toContain('s3cret');
   });
 
   it('upsguard config check exits 0 for a good file and 1 listing the problems for a bad one', () => {
