@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { policySchema } from '../../src/config/shutdown-schema.js';
 import { createLogger } from '../../src/log.js';
+import { decide, trackAll, type PolicyState } from '../../src/shutdown/policy.js';
 import type { NewUpsEvent, UpsEvent, UpsSnapshot } from '../../src/ups/events.js';
 import { UpsMonitor } from '../../src/ups/monitor.js';
 import { NutSource } from '../../src/ups/nut/nut-source.js';
@@ -103,7 +105,7 @@ describe.skipIf(!haveNut)('our NUT client against a real upsd', () => {
     expect(w.events).toEqual([]);
   });
 
-  test('start-up wait, then OL, OB, OB LB: unknown first, then ONBATT and LOWBATT', async () => {
+  test('start-up wait, then OL, OB, OB LB: unknown first, then ONBATT and LOWBATT, and the policy goes critical', async () => {
     // Our client starts before upsd is ready: DRIVER-NOT-CONNECTED and WAIT must read as unknown, never as power.
     upsd = await startUpsd(
       dir,
@@ -125,6 +127,17 @@ describe.skipIf(!haveNut)('our NUT client against a real upsd', () => {
     const statuses = [...new Set(w.snapshots.filter((s) => s.comms === 'ok').map((s) => s.status.join(' ')))];
     expect(statuses).toEqual(['OL', 'OB DISCHRG', 'OB DISCHRG LB']);
     expect(w.monitor.snapshot().variables['battery.charge']).toBe('15');
+    // The policy, fed the snapshots our client made of the real upsd, is critical exactly from OB LB on.
+    const policy = policySchema.parse({ runtime_factor: 0 });
+    let state: PolicyState = {};
+    const levels: string[] = [];
+    for (const snap of w.snapshots.filter((x) => x.comms === 'ok')) {
+      state = trackAll(state, snap);
+      levels.push(`${snap.status.join(' ')}:${decide(state, policy, snap.at).level}`);
+    }
+    expect([...new Set(levels)]).toEqual(['OL:normal', 'OB DISCHRG:warning', 'OB DISCHRG LB:critical']);
+    const last = w.snapshots.at(-1)!;
+    expect(decide(state, policy, last.at).reasons.map((r) => r.trigger)).toContain('ob_lb');
     // The client logged in as upsmon does, so upsd counts it.
     expect((await run('upsc', ['-c', `dummy@127.0.0.1:${upsd.port}`])).stdout).toBe('127.0.0.1\n');
   }, 40_000);
