@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
 
 // Real Chromium (Debian's package, installed by `npm test`) against the real server on loopback.
@@ -10,18 +11,7 @@ let app: App;
 let url: string;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   // The demo's scenario at 100x: the outage starts 1.5 s in and ends 4.5 s in.
   app = await startSimApp({ scenario: 'demo-loop', timeScale: 100 });
   url = await app.listen('127.0.0.1', 0);

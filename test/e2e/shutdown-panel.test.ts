@@ -1,7 +1,8 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { demoShutdown } from '../../src/config/demo-shutdown.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
 
 // The plan, the runs and the test-shutdown button, driven in real Chromium against the real server.
@@ -10,18 +11,7 @@ let app: App;
 let url: string;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   const shutdown = structuredClone(demoShutdown.shutdown)!;
   if (!shutdown.sim_cluster || !shutdown.plan) throw new Error('the demo has a plan and a cluster');
   shutdown.sim_cluster.time_scale = 200;
