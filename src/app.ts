@@ -155,6 +155,7 @@ export class App {
       recordEvent,
       setFsd: (ups) => this.nut?.setForcedShutdown(ups),
       nutServer: () => this.nut,
+      baseDir,
     });
     this.shutdownService = shutdown;
     this.live.on('snapshot', (s) => {

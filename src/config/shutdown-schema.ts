@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkPlanConfig } from '../shutdown/plan.js';
+import { driverSchema } from './driver-schema.js';
 
 /**
  * The config pieces for deciding and shutting down: `policy`, `shutdown`, `notify` and `schedule`. Same rules as the
@@ -101,6 +102,8 @@ export const simClusterSchema = z.strictObject({
 });
 
 const shutdownObject = z.strictObject({
+  /** Real targets' endpoints and credentials (vsphere, proxmox, libvirt, ssh), named for the plan's selectors. */
+  drivers: z.array(driverSchema).default([]),
   plan: z
     .strictObject({
       name,

@@ -68,10 +68,14 @@ export function checkPlanConfig(cfg: ShutdownConfig): { path: (string | number)[
           path: ['plan', 'phases', i, 'targets', j, 'driver'],
           message: 'driver sim needs shutdown.sim_cluster',
         });
-      } else if (t.driver !== 'sim' && t.driver !== 'nut-secondaries') {
+      } else if (
+        t.driver !== 'sim' &&
+        t.driver !== 'nut-secondaries' &&
+        !cfg.drivers.some((d) => d.name === t.driver)
+      ) {
         out.push({
           path: ['plan', 'phases', i, 'targets', j, 'driver'],
-          message: `unknown driver ${t.driver} (available: sim, nut-secondaries)`,
+          message: `unknown driver ${t.driver} (available: ${['sim', 'nut-secondaries', ...cfg.drivers.map((d) => d.name)].join(', ')})`,
         });
       }
     });

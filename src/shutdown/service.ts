@@ -8,6 +8,7 @@ import type { UpsSource } from '../ups/ups-source.js';
 import type { Clock } from '../util/clock.js';
 import type { ShutdownDriver, Target } from './drivers/driver.js';
 import { NUT_SECONDARIES_DRIVER, NutSecondariesDriver, type NutSecondariesServer } from './drivers/nut-secondaries.js';
+import { createDrivers } from './drivers/registry.js';
 import { SimDriver } from './drivers/sim.js';
 import { Estimates } from './estimates.js';
 import {
@@ -40,6 +41,8 @@ export interface ShutdownServiceOptions {
   /** Writes an event (store, live page, notifications). */
   readonly recordEvent: (e: NewUpsEvent) => void;
   readonly identity?: Identity;
+  /** The config file's directory, for drivers' relative paths. */
+  readonly baseDir?: string;
   /** Raises FSD on the NUT server for its clients (upsmon secondaries) when a real run starts. */
   readonly setFsd?: (ups: string) => void;
   /** The NUT server, for the `nut-secondaries` target kind; null while it is not running. */
@@ -80,6 +83,13 @@ export class ShutdownService {
     const sc = o.config.shutdown.sim_cluster;
     this.cluster = sc ? new SimCluster(sc, o.clock, o.simPersistence) : null;
     if (this.cluster) this.drivers.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
+    for (const [name, d] of createDrivers(o.config.shutdown.drivers, {
+      clock: o.clock,
+      log: o.log.child({ part: 'driver' }),
+      baseDir: o.baseDir ?? process.cwd(),
+    })) {
+      this.drivers.set(name, d);
+    }
     if (o.nutServer) {
       this.drivers.set(
         NUT_SECONDARIES_DRIVER,
