@@ -11,6 +11,8 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['input-latency', () => import('./input-latency.bench.js')],
   ['relay', () => import('./relay.bench.js')],
   ['shutdown-runner', () => import('./shutdown-runner.bench.js')],
+  ['vsphere', () => import('./vsphere.bench.js')],
+  ['libvirt', () => import('./libvirt.bench.js')],
   ['nut-server', () => import('./nut-server.bench.js')],
   ['nut-detection', () => import('./nut-detection.bench.js')],
   ['demo-memory', () => import('./demo-memory.bench.js')],

@@ -17,6 +17,15 @@ const needed = [
   // real NUT 2.8 peers for the NUT server and client tests
   ['nut-server', ['/lib/nut/upsd']],
   ['nut-client', ['/usr/bin/upsc']],
+  // libvirt's test driver inside libvirtd, virsh, and a loopback sshd for the libvirt and SSH driver tests
+  ['libvirt-daemon', ['/usr/sbin/libvirtd']],
+  ['libvirt-clients', ['/usr/bin/virsh']],
+  ['openssh-server', ['/usr/sbin/sshd']],
+  ['openssh-client', ['/usr/bin/ssh-keyscan']],
+  ['netcat-openbsd', ['/bin/nc.openbsd']],
+  // vcsim (vSphere simulator) built from Debian's govmomi sources for the vSphere driver tests
+  ['golang-go', ['/usr/bin/go']],
+  ['golang-github-vmware-govmomi-dev', ['/usr/share/gocode/src/github.com/vmware/govmomi/simulator/simulator.go']],
 ];
 
 function installed(pkg, files) {

@@ -2,6 +2,10 @@ import type { DriverConfig } from '../../config/driver-schema.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../util/clock.js';
 import type { ShutdownDriver } from './driver.js';
+import { LibvirtDriver } from './libvirt.js';
+import { ProxmoxDriver } from './proxmox.js';
+import { SshDriver } from './ssh.js';
+import { VsphereDriver } from './vsphere.js';
 
 export interface DriverDeps {
   readonly clock: Clock;
@@ -20,12 +24,15 @@ export function createDrivers(configs: readonly DriverConfig[], deps: DriverDeps
   return out;
 }
 
-function createDriver(c: DriverConfig, _deps: DriverDeps): ShutdownDriver {
+function createDriver(c: DriverConfig, deps: DriverDeps): ShutdownDriver {
   switch (c.kind) {
-    case 'vsphere':
     case 'proxmox':
+      return new ProxmoxDriver(c, deps.baseDir, deps.log);
     case 'libvirt':
+      return new LibvirtDriver(c, { baseDir: deps.baseDir });
     case 'ssh':
-      throw new Error(`driver ${c.name}: kind ${c.kind} is not implemented yet`);
+      return new SshDriver(c, { baseDir: deps.baseDir, now: () => deps.clock.now() });
+    case 'vsphere':
+      return new VsphereDriver(c, { log: deps.log, baseDir: deps.baseDir });
   }
 }

@@ -1,0 +1,143 @@
+// Issue 5's end-to-end: a policy trigger on the simulated UPS runs one plan across real peers: vcsim's VMs and its
+// ESXi host, libvirt domains (test driver inside libvirtd) and an SSH host (sshd on 127.0.0.1 with a forced command
+// that records the poweroff). The journal shows the order; each peer's own state shows every target off.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
+import { startSimApp } from '../helpers/demo-app.js';
+import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
+import { sleep } from '../helpers/nut-peers.js';
+import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
+import { startVcsim, vcsimBinary, vsphereConfig, type Vcsim } from '../helpers/vcsim.js';
+
+const ESX_HOST = 'localhost.localdomain';
+const d = describe.skipIf(!haveLibvirtd || !haveSshd);
+
+d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', () => {
+  let dir: string;
+  let esx: Vcsim;
+  let lv: Libvirtd;
+  let sshd: Sshd;
+  let app: App | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'upsguard-whole-'));
+    vcsimBinary();
+    [esx, lv, sshd] = await Promise.all([
+      startVcsim({ esx: true, vms: 2, tools: 'VM', guestDelayMs: 200 }),
+      startLibvirtd(join(dir, 'lv')),
+      startSshd(dir),
+    ]);
+    await lv.addDomains('app', 2);
+  }, 180_000);
+  afterAll(async () => {
+    await app?.stop();
+    await Promise.all([esx.stop(), lv.stop(), sshd.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('journals VMs, then the ESXi host, then the load-off, then the UPS host; every peer shows its targets off', async () => {
+    writeFileSync(join(dir, 'outage.seq'), '0 mains on\n0 load 20\n50 mains off\n');
+    app = await startSimApp({
+      device: 'cyberpower-cp1500pfclcd',
+      // Mains goes at 0.5 s (model 50 s at 100x); the on-battery trigger fires 1.5 s later.
+      scenario: join(dir, 'outage.seq'),
+      timeScale: 100,
+      extra: {
+        policy: { on_battery_s: 1.5, flicker_s: 0.5, runtime_factor: 0 },
+        schedule: { dry_run: '' },
+        shutdown: {
+          drivers: [
+            { ...vsphereConfig(esx, { name: 'esx' }) },
+            { name: 'kvm', kind: 'libvirt', uri: lv.uri, host: 'kvm1', host_ssh: 'hosts', call_timeout_ms: 10_000 },
+            {
+              name: 'hosts',
+              kind: 'ssh',
+              connect_timeout_s: 1,
+              hosts: [
+                {
+                  name: 'kvm1',
+                  address: '127.0.0.1',
+                  port: sshd.port,
+                  key_file: sshd.clientKey,
+                  host_key_sha256: sshd.hostKeySha256,
+                },
+              ],
+            },
+          ],
+          plan: {
+            name: 'lab',
+            ups_host: 'kvm1',
+            point_of_no_return: 'vms',
+            off_delay_s: 60,
+            on_delay_s: 120,
+            delay_unit_s: 60,
+            phases: [
+              {
+                name: 'vms',
+                targets: [
+                  { driver: 'esx', kind: 'vm', tags: ['vsphere'] },
+                  { driver: 'kvm', vms_of: 'kvm1' },
+                ],
+                timeout_s: 10,
+              },
+              { name: 'esxi', targets: [{ driver: 'esx', names: [ESX_HOST] }], timeout_s: 10 },
+              { name: 'final', targets: [{ driver: 'hosts', names: ['kvm1'] }], timeout_s: 10 },
+            ],
+          },
+          poll_interval_ms: 100,
+          call_timeout_ms: 10_000,
+          hard_off_timeout_s: 5,
+          default_estimate_s: { vm: 2, host: 5 },
+        },
+      },
+    });
+    expect((await app.shutdown()!.refreshPlan()).problems).toEqual([]);
+    // The SSH host "halts": once its poweroff is recorded, sshd goes away, as a real host stops answering.
+    const halting = (async () => {
+      const end = Date.now() + 60_000;
+      while (!sshd.commands().includes('sudo /sbin/poweroff') && Date.now() < end) await sleep(50);
+      await sshd.stop();
+    })();
+    type Step = { target: string; driver: string; action: string; result: string | null };
+    let steps: Step[] = [];
+    let status = 'none';
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      const runs = (await app.server().inject('/api/runs')).json<{
+        runs: { id: number; mode: string; status: string; reason: string }[];
+      }>().runs;
+      const run = runs.find((r) => r.mode === 'real');
+      if (run && run.status !== 'running') {
+        status = run.status;
+        expect(run.reason).toMatch(/on battery/);
+        steps = (await app.server().inject(`/api/runs/${run.id}`)).json<{ steps: Step[] }>().steps;
+        break;
+      }
+      await sleep(100);
+    }
+    await halting;
+    expect(status).toBe('completed');
+    const first = (target: string, action: string): number =>
+      steps.findIndex((s) => s.target === target && s.action === action);
+    const vms = ['ha-host_VM0', 'ha-host_VM1', 'test', 'app0', 'app1'];
+    const esxHost = first(ESX_HOST, 'graceful');
+    const loadOff = steps.findIndex((s) => s.action === 'load_off');
+    const upsHost = first('kvm1', 'graceful');
+    for (const vm of vms) {
+      expect(first(vm, 'graceful'), vm).toBeGreaterThanOrEqual(0);
+      expect(first(vm, 'graceful'), vm).toBeLessThan(esxHost);
+    }
+    expect(esxHost).toBeLessThan(loadOff);
+    expect(loadOff).toBeLessThan(upsHost);
+
+    // Each peer's own view.
+    const observer = new VsphereDriver(vsphereConfig(esx, { name: 'observer' }), { taskPollMs: 50 });
+    for (const t of await observer.discover()) expect(await observer.powerState(t), t.name).toBe('off');
+    await observer.close();
+    for (const dom of ['test', 'app0', 'app1']) expect((await lv.virsh('domstate', dom)).trim(), dom).toBe('shut off');
+    expect(sshd.commands()).toEqual(['sudo /sbin/poweroff']);
+  }, 120_000);
+});

@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { proxmoxDriverSchema } from '../../../src/config/driver-schema.js';
+import { ErrorCode, UpsguardError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log.js';
+import { ProxmoxDriver, startupOrder } from '../../../src/shutdown/drivers/proxmox.js';
+import {
+  READONLY_TOKEN_ID,
+  TOKEN,
+  TOKEN_ID,
+  startPveContract,
+  type PveGuest,
+} from '../../helpers/pve-contract-server.js';
+
+// Contract tests: written from Proxmox VE's published API; no real Proxmox VE can run on this machine.
+type Server = Awaited<ReturnType<typeof startPveContract>>;
+let pve: Server;
+
+const guests = (): PveGuest[] => [
+  { vmid: 101, type: 'qemu', node: 'pve1', name: 'web', status: 'running', startup: 'order=3,up=10' },
+  { vmid: 102, type: 'qemu', node: 'pve1', name: 'win', status: 'running', ignoresAcpi: true },
+  { vmid: 103, type: 'qemu', node: 'pve2', name: 'db', status: 'running', ha: true, startup: 'order=1' },
+  { vmid: 200, type: 'lxc', node: 'pve2', name: 'dns', status: 'running' },
+  { vmid: 9000, type: 'qemu', node: 'pve1', name: 'tmpl', status: 'stopped', template: true },
+];
+
+beforeEach(async () => {
+  pve = await startPveContract(guests());
+});
+afterEach(async () => {
+  await pve.close();
+});
+
+function driver(over: Record<string, unknown> = {}): ProxmoxDriver {
+  const cfg = proxmoxDriverSchema.parse({
+    name: 'pve',
+    kind: 'proxmox',
+    url: pve.url,
+    token_id: TOKEN_ID,
+    token: TOKEN,
+    fingerprint_sha256: pve.fingerprint,
+    task_poll_ms: 20,
+    ...over,
+  });
+  return new ProxmoxDriver(cfg, '/', createLogger({ level: 'silent' }));
+}
+
+const until = async (fn: () => Promise<boolean>, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const errorOf = async (p: Promise<unknown>): Promise<UpsguardError> => {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(UpsguardError);
+  return e as UpsguardError;
+};
+
+describe('Proxmox VE driver (contract tests against the published API)', () => {
+  it('discovers nodes and guests cluster-wide, QEMU and LXC, with HA and startup order as tags; templates skipped', async () => {
+    const d = driver();
+    const targets = await d.discover();
+    expect(targets.filter((t) => t.kind === 'host').map((t) => t.name)).toEqual(['pve1', 'pve2']);
+    const vms = targets.filter((t) => t.kind === 'vm');
+    expect(vms.map((t) => [t.name, t.host, t.tags])).toEqual([
+      ['web', 'pve1', ['qemu', 'vmid:101', 'pve-order:3']],
+      ['win', 'pve1', ['qemu', 'vmid:102']],
+      ['db', 'pve2', ['qemu', 'vmid:103', 'ha', 'pve-order:1']],
+      ['dns', 'pve2', ['lxc', 'vmid:200']],
+    ]);
+    expect(await d.check()).toEqual([{ ok: true, message: 'Proxmox VE 8.2.4: 6 targets visible' }]);
+    expect(startupOrder('up=30,order=12,down=60')).toBe(12);
+  });
+
+  it('shuts QEMU and LXC guests down with their shutdown task (forceStop=0: the runner decides the hard stop)', async () => {
+    const d = driver();
+    const targets = await d.discover();
+    for (const name of ['web', 'dns']) {
+      const t = targets.find((x) => x.name === name)!;
+      expect(await d.powerState(t)).toBe('on');
+      await d.shutdown(t);
+      expect(await d.powerState(t)).toBe('stopping');
+      await until(async () => (await d.powerState(t)) === 'off');
+    }
+    expect(pve.calls.filter((c) => c.path.endsWith('/status/shutdown'))).toEqual([
+      { method: 'POST', path: '/nodes/pve1/qemu/101/status/shutdown', params: { timeout: '180', forceStop: '0' } },
+      { method: 'POST', path: '/nodes/pve2/lxc/200/status/shutdown', params: { timeout: '180', forceStop: '0' } },
+    ]);
+  });
+
+  it('takes an HA-managed guest down through its HA resource, so HA does not restart it on another node', async () => {
+    const d = driver();
+    const db = (await d.discover()).find((t) => t.name === 'db')!;
+    await d.shutdown(db);
+    await until(async () => (await d.powerState(db)) === 'off');
+    expect(pve.calls.filter((c) => c.method !== 'GET')).toEqual([
+      { method: 'PUT', path: '/cluster/ha/resources/vm:103', params: { state: 'stopped' } },
+    ]);
+  });
+
+  it('a guest that ignores ACPI stays on until the hard stop, whose task is awaited; a failed stop task is an error', async () => {
+    const d = driver();
+    const win = (await d.discover()).find((t) => t.name === 'win')!;
+    await d.shutdown(win);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await d.powerState(win)).toBe('stopping');
+    pve.failNextStop("VM 102 qmp command 'quit' failed - got timeout");
+    const failed = await errorOf(d.powerOff(win));
+    expect(failed.code).toBe(ErrorCode.DriverFailure);
+    expect(failed.message).toMatch(/failed: VM 102 qmp command 'quit' failed - got timeout/);
+    await d.powerOff(win);
+    expect(await d.powerState(win)).toBe('off');
+    expect(pve.calls.filter((c) => c.path.endsWith('/status/stop')).at(-1)?.params).toEqual({
+      'overrule-shutdown': '1',
+    });
+  });
+
+  it('shuts a node down with status command=shutdown and reads it off once the cluster sees it offline', async () => {
+    const d = driver();
+    const node = (await d.discover()).find((t) => t.name === 'pve2')!;
+    await d.shutdown(node);
+    expect(await d.powerState(node)).toBe('stopping');
+    await until(async () => (await d.powerState(node)) === 'off');
+    expect(pve.calls.find((c) => c.path === '/nodes/pve2/status')).toEqual({
+      method: 'POST',
+      path: '/nodes/pve2/status',
+      params: { command: 'shutdown' },
+    });
+    expect((await errorOf(d.powerOff(node))).message).toMatch(/cannot be powered off through the API/);
+  });
+
+  it('names what went wrong: token, permission, certificate (before sending the token), unreachable, missing guest', async () => {
+    expect((await errorOf(driver({ token: 'wrong-token' }).discover())).code).toBe(ErrorCode.DriverAuth);
+
+    const ro = driver({ token_id: READONLY_TOKEN_ID });
+    const web = (await ro.discover()).find((t) => t.name === 'web')!;
+    const denied = await errorOf(ro.shutdown(web));
+    expect(denied.code).toBe(ErrorCode.DriverPermission);
+    expect(denied.message).toMatch(/Permission check failed \(\/vms\/101, VM\.PowerMgmt\)/);
+
+    const before = pve.calls.length;
+    const pinned = await errorOf(driver({ fingerprint_sha256: 'AA:'.repeat(31) + 'AA' }).discover());
+    expect(pinned.code).toBe(ErrorCode.DriverCertificate);
+    expect(pinned.message).toMatch(/does not match the pinned fingerprint/);
+    expect(pve.calls.length).toBe(before);
+
+    const unreachable = await errorOf(driver({ url: 'https://127.0.0.1:1' }).discover());
+    expect(unreachable.code).toBe(ErrorCode.DriverUnreachable);
+
+    const d = driver();
+    await d.discover();
+    pve.guests.splice(
+      pve.guests.findIndex((g) => g.name === 'dns'),
+      1,
+    );
+    const gone = await errorOf(
+      d.powerState({ driver: 'pve', name: 'dns', kind: 'vm', host: 'pve2', tags: [], macs: [] }),
+    );
+    expect(gone.code).toBe(ErrorCode.DriverNotFound);
+  });
+
+  it('refuses a config without the token secret or with no single way to trust the node', () => {
+    const r = proxmoxDriverSchema.safeParse({
+      name: 'p',
+      kind: 'proxmox',
+      url: 'https://pve:8006',
+      token_id: TOKEN_ID,
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'token_file: the API token secret is required (token_file or token_env)',
+      'fingerprint_sha256: give exactly one of fingerprint_sha256, ca_file or insecure: true',
+    ]);
+  });
+});
