@@ -117,6 +117,21 @@ export async function runPlan(
       );
       return 0;
     }
+    // Per driver: what it found and what failed.
+    let driversOk = true;
+    for (const r of await service.checkDrivers()) {
+      driversOk &&= r.ok;
+      const byPower = new Map<string, number>();
+      for (const t of r.targets) byPower.set(t.power, (byPower.get(t.power) ?? 0) + 1);
+      out(
+        `driver ${r.driver}: ${r.ok ? 'ok' : 'FAILED'}; ${r.targets.length} targets (${[...byPower].map(([p, n]) => `${n} ${p}`).join(', ') || 'none'})`,
+      );
+      for (const c of r.checks) {
+        const line = `  ${c.ok ? 'ok' : 'FAILED'} ${c.target ? `${c.target}: ` : ''}${c.message}`;
+        if (c.ok) out(line);
+        else err(line);
+      }
+    }
     const { runId, done } = await service.startRun('dry', 'upsguard plan check');
     const row = await done;
     const steps = service.runner.journal.steps(runId);
@@ -126,7 +141,7 @@ export async function runPlan(
       out(`  ${s.phase}  ${s.target}  ${s.action}  ${s.result ?? '?'}${s.detail ? `  ${s.detail}` : ''}`);
     }
     for (const f of failed) err(`FAILED ${f.phase} ${f.target} ${f.action}: ${f.error ?? f.result ?? ''}`);
-    return row.status === 'completed' ? 0 : 1;
+    return row.status === 'completed' && driversOk ? 0 : 1;
   } catch (e) {
     err(errorMessage(e));
     return 1;

@@ -22,6 +22,20 @@ export function shutdownJobs(opts: {
       name: 'shutdown-dry-run',
       schedule: opts.schedule.dry_run,
       run: async () => {
+        // Every driver's credentials and targets first: an expired password shows here, named, before any outage.
+        const failing = (await opts.service.checkDrivers()).filter((r) => !r.ok);
+        if (failing.length > 0) {
+          const msg = `driver check failed: ${failing
+            .map(
+              (r) =>
+                `${r.driver}: ${r.checks
+                  .filter((c) => !c.ok)
+                  .map((c) => (c.target ? `${c.target}: ${c.message}` : c.message))
+                  .join('; ')}`,
+            )
+            .join(' | ')}`;
+          opts.record({ at: opts.clock.now(), type: 'SHUTDOWN_CHECK_FAILED', ups: '', message: msg });
+        }
         const view = await opts.service.refreshPlan();
         if (!view.plan) {
           if (view.problems.length === 0) return;

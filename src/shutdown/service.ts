@@ -8,6 +8,7 @@ import type { UpsSource } from '../ups/ups-source.js';
 import type { Clock } from '../util/clock.js';
 import type { ShutdownDriver, Target } from './drivers/driver.js';
 import { NUT_SECONDARIES_DRIVER, NutSecondariesDriver, type NutSecondariesServer } from './drivers/nut-secondaries.js';
+import { checkDriver, type DriverReport } from './driver-report.js';
 import { createDrivers } from './drivers/registry.js';
 import { SimDriver } from './drivers/sim.js';
 import { Estimates } from './estimates.js';
@@ -78,6 +79,7 @@ export class ShutdownService {
   private ready = false;
   private view: PlanView = { plan: null, estimate: null, problems: [] };
   private unsubscribe: (() => void)[] = [];
+  private lastReports: readonly DriverReport[] = [];
 
   constructor(private readonly o: ShutdownServiceOptions) {
     const sc = o.config.shutdown.sim_cluster;
@@ -144,6 +146,8 @@ export class ShutdownService {
       clearInterval(hold);
     }
     for (const p of this.runner.resume()) void p.then(() => this.refreshPlan());
+    // The page shows what each driver found from the start, not only after the first daily check.
+    void this.checkDrivers();
     this.ready = true;
     this.unsubscribe.push(
       this.runner.events.on('finished', () => {
@@ -159,6 +163,21 @@ export class ShutdownService {
 
   decision(): Decision | null {
     return this.last;
+  }
+
+  /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
+  async checkDrivers(): Promise<readonly DriverReport[]> {
+    const reports: DriverReport[] = [];
+    for (const d of this.drivers.values()) {
+      reports.push(await checkDriver(d, () => this.o.clock.now(), this.o.config.shutdown.call_timeout_ms));
+    }
+    this.lastReports = reports;
+    return reports;
+  }
+
+  /** The last driver check, or an empty list before the first. */
+  driverReports(): readonly DriverReport[] {
+    return this.lastReports;
   }
 
   plan(): PlanView {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
 import { sleep } from '../helpers/nut-peers.js';
@@ -95,6 +96,32 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
       },
     });
     expect((await app.shutdown()!.refreshPlan()).problems).toEqual([]);
+    // Before the outage: every driver checked, its targets on, vSphere's tools state known; and the page shows it.
+    const reports = await app.shutdown()!.checkDrivers();
+    expect(reports.map((r) => [r.driver, r.ok])).toEqual([
+      ['esx', true],
+      ['kvm', true],
+      ['hosts', true],
+      ['nut-secondaries', true],
+    ]);
+    const esxVms = reports[0]!.targets.filter((t) => t.kind === 'vm');
+    expect(esxVms.map((t) => [t.name, t.power, t.tools])).toEqual([
+      ['ha-host_VM0', 'on', 'running'],
+      ['ha-host_VM1', 'on', 'running'],
+    ]);
+    expect(reports[1]!.targets.map((t) => t.name).sort()).toEqual(['app0', 'app1', 'test']);
+    const url = await app.listen('127.0.0.1', 0);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await expect.poll(() => page.locator('#drivers .driver').count(), { timeout: 10_000 }).toBe(4);
+      expect(await page.locator('#drivers [data-driver="esx"] [data-target="ha-host_VM0"]').textContent()).toBe(
+        'ha-host_VM0 on · tools',
+      );
+    } finally {
+      await browser.close();
+    }
     // The SSH host "halts": once its poweroff is recorded, sshd goes away, as a real host stops answering.
     const halting = (async () => {
       const end = Date.now() + 60_000;
@@ -138,6 +165,8 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
     for (const t of await observer.discover()) expect(await observer.powerState(t), t.name).toBe('off');
     await observer.close();
     for (const dom of ['test', 'app0', 'app1']) expect((await lv.virsh('domstate', dom)).trim(), dom).toBe('shut off');
-    expect(sshd.commands()).toEqual(['sudo /sbin/poweroff']);
+    // The checks ran `uptime`; the run sent exactly one poweroff, last.
+    expect(sshd.commands().filter((c) => c !== 'uptime')).toEqual(['sudo /sbin/poweroff']);
+    expect(sshd.commands().at(-1)).toBe('sudo /sbin/poweroff');
   }, 120_000);
 });

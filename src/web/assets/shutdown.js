@@ -3,6 +3,7 @@
 const planEl = document.getElementById('plan');
 const runsEl = document.getElementById('runs');
 const clusterEl = document.getElementById('cluster');
+const driversEl = document.getElementById('drivers');
 const testForm = document.getElementById('test-shutdown');
 const testResult = document.getElementById('test-result');
 let planName = null;
@@ -103,6 +104,41 @@ function renderPlan(data) {
         'span',
         { class: `target ${n.power}`, 'data-node': n.name, title: n.host ? `on ${n.host}` : 'host' },
         `${n.name} ${n.power}`,
+      ),
+    ),
+  );
+  renderDrivers(data.drivers ?? []);
+}
+
+// Per driver, what its last check found: its own credentials and reachability, and each target's power and tools.
+function renderDrivers(reports) {
+  driversEl.replaceChildren(
+    ...reports.map((r) =>
+      el(
+        'div',
+        { class: 'driver', 'data-driver': r.driver, 'data-ok': String(r.ok) },
+        el(
+          'p',
+          { class: 'small' },
+          el('strong', {}, r.driver),
+          ' ',
+          el('span', { class: `badge ${r.ok ? 'ok' : 'bad'}` }, r.ok ? 'check ok' : 'check failed'),
+          ` · ${r.targets.length} targets · checked ${new Date(r.checkedAt).toLocaleTimeString()}`,
+        ),
+        ...r.checks
+          .filter((c) => !c.ok)
+          .map((c) => el('p', { class: 'problem small' }, `${c.target ? `${c.target}: ` : ''}${c.message}`)),
+        el(
+          'div',
+          { class: 'cluster' },
+          ...r.targets.map((t) =>
+            el(
+              'span',
+              { class: `target ${t.power}`, 'data-target': t.name, title: `${t.kind}${t.host ? ` on ${t.host}` : ''}` },
+              `${t.name} ${t.power}${t.tools === 'not-running' ? ' · no tools' : t.tools === 'running' ? ' · tools' : ''}`,
+            ),
+          ),
+        ),
       ),
     ),
   );

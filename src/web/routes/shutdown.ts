@@ -104,6 +104,7 @@ export function registerShutdownRoutes(app: FastifyInstance, deps: WebDeps): voi
   app.get('/api/plan', () => ({
     ...planView(shutdown, runtimeLeft()),
     jobs: deps.jobs?.list().map((j) => ({ ...j, lastRunAt: j.lastRunAt && new Date(j.lastRunAt).toISOString() })) ?? [],
+    drivers: shutdown.driverReports().map((r) => ({ ...r, checkedAt: new Date(r.checkedAt).toISOString() })),
   }));
 
   app.post('/api/plan/dry-run', async (req, reply) => {
