@@ -64,6 +64,11 @@ const phase = z.strictObject({
   /** Graceful shutdown may take this long before the hard power-off. */
   timeout_s: z.number().positive().max(86_400).default(120),
   concurrency: z.number().int().min(1).max(1000).default(8),
+  /**
+   * Follow the guests' own startup order where the platform has one (Proxmox VE's `startup: order=N`): the phase runs
+   * as steps, guests without an order first, then the highest order down, as Proxmox's own stop-all does.
+   */
+  startup_order: z.boolean().default(true),
 });
 
 const simVm = z.strictObject({

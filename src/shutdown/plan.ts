@@ -147,6 +147,35 @@ export function findSelf(
 }
 
 /** Applies the selectors to the discovered targets and checks every ordering rule; throws PlanError listing all. */
+const ORDER_TAG = /^pve-order:(\d+)$/;
+
+/**
+ * A phase whose targets carry their platform's startup order (`pve-order:N`) runs as consecutive steps: guests without
+ * an order first, then from the highest order down, so what starts first stops last. The first step keeps the phase's
+ * name (the point of no return and the runs view refer to it); the others are named after their order.
+ */
+export function splitByStartupOrder(phase: ResolvedPhase): ResolvedPhase[] {
+  const orderOf = (t: Target): number | null => {
+    for (const tag of t.tags) {
+      const m = ORDER_TAG.exec(tag);
+      if (m) return Number(m[1]);
+    }
+    return null;
+  };
+  if (!phase.targets.some((t) => orderOf(t) !== null)) return [phase];
+  const groups = new Map<number | null, Target[]>();
+  for (const t of phase.targets) {
+    const o = orderOf(t);
+    groups.set(o, [...(groups.get(o) ?? []), t]);
+  }
+  const keys = [...groups.keys()].sort((a, b) => (a === null ? -1 : b === null ? 1 : b - a));
+  return keys.map((k, i) => ({
+    ...phase,
+    name: i === 0 ? phase.name : `${phase.name} (order ${k ?? 'none'})`,
+    targets: groups.get(k) ?? [],
+  }));
+}
+
 export function resolvePlan(
   cfg: ShutdownConfig,
   targets: readonly Target[],
@@ -230,6 +259,7 @@ export function resolvePlan(
       targets: chosen,
     };
   });
+  const ordered = phases.flatMap((rp, i) => (plan.phases[i]?.startup_order === false ? [rp] : splitByStartupOrder(rp)));
   const finalHosts = finalNames.map((n) => byName.get(n)).filter((t): t is Target => t !== undefined);
   finalHosts.forEach((h) => phaseOf.set(h.name, plan.phases.length));
   // A host never goes before (or with) its VMs; the final hosts go after everything in the last phase.
@@ -263,7 +293,7 @@ export function resolvePlan(
   if (problems.length > 0) throw new PlanError(plan.name, problems);
   return {
     name: plan.name,
-    phases,
+    phases: ordered,
     finalHosts,
     finalMethod: plan.phases[last]?.method ?? 'graceful',
     finalTimeoutMs: (plan.phases[last]?.timeout_s ?? 120) * 1000,

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { proxmoxDriverSchema } from '../../../src/config/driver-schema.js';
 import { ErrorCode, UpsguardError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
+import { shutdownSchema } from '../../../src/config/shutdown-schema.js';
 import { ProxmoxDriver, startupOrder } from '../../../src/shutdown/drivers/proxmox.js';
+import { Estimates } from '../../../src/shutdown/estimates.js';
+import { resolvePlan } from '../../../src/shutdown/plan.js';
+import { ShutdownRunner } from '../../../src/shutdown/runner.js';
+import { openDatabase } from '../../../src/store/database.js';
+import { RunsStore } from '../../../src/store/shutdown-runs.js';
+import { ManualClock, systemClock } from '../../../src/util/clock.js';
+import { FakeUps } from '../fixtures.js';
 import {
   READONLY_TOKEN_ID,
   TOKEN,
@@ -163,6 +171,61 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     );
     expect(gone.code).toBe(ErrorCode.DriverNotFound);
   });
+
+  it("offers the guests' own startup order as the default order: unordered first, then the highest order down", async () => {
+    const d = driver();
+    const targets = await d.discover();
+    const cfg = shutdownSchema.parse({
+      drivers: [{ name: 'pve', kind: 'proxmox', url: pve.url, token_id: TOKEN_ID, token: TOKEN, insecure: true }],
+      plan: {
+        name: 'pve',
+        ups_host: 'pve1',
+        phases: [
+          { name: 'guests', targets: [{ driver: 'pve', kind: 'vm', tags: ['qemu', 'lxc'] }], timeout_s: 5 },
+          { name: 'nodes', targets: [{ driver: 'pve', names: ['pve2'] }], timeout_s: 5 },
+        ],
+      },
+      poll_interval_ms: 50,
+      default_estimate_s: { vm: 1, host: 1 },
+    });
+    const journal = new RunsStore(openDatabase(':memory:'));
+    const estimates = new Estimates(journal.durations(), { vm: 1000, host: 1000 });
+    const plan = resolvePlan(cfg, targets, { macs: [], hostname: 'appliance' }, estimates, 'ups1');
+    expect(plan.phases.map((p) => [p.name, p.targets.map((t) => t.name)])).toEqual([
+      ['guests', ['win', 'dns']],
+      ['guests (order 3)', ['web']],
+      ['guests (order 1)', ['db']],
+      ['nodes', ['pve2']],
+    ]);
+    // The opt-out keeps one phase.
+    const flat = resolvePlan(
+      { ...cfg, plan: { ...cfg.plan!, phases: cfg.plan!.phases.map((p) => ({ ...p, startup_order: false })) } },
+      targets,
+      { macs: [], hostname: 'appliance' },
+      estimates,
+      'ups1',
+    );
+    expect(flat.phases.map((p) => p.name)).toEqual(['guests', 'nodes']);
+
+    // And the runner follows it against the API: web's shutdown is sent only after win and dns are off.
+    const runner = new ShutdownRunner({
+      journal,
+      drivers: new Map([['pve', d]]),
+      clock: systemClock,
+      log: createLogger({ level: 'silent' }),
+      ups: new FakeUps(new ManualClock(0)),
+      timings: { pollIntervalMs: 50, callTimeoutMs: 5000, hardOffTimeoutMs: 5000 },
+      estimateSamples: 5,
+      notify: () => undefined,
+    });
+    const { done } = runner.start(plan, { mode: 'real', reason: 'contract test' });
+    expect((await done).status).toBe('completed');
+    const powerCalls = pve.calls.filter((c) => c.method !== 'GET').map((c) => c.path);
+    const at = (path: string): number => powerCalls.indexOf(path);
+    expect(at('/nodes/pve1/qemu/101/status/shutdown')).toBeGreaterThan(at('/nodes/pve2/lxc/200/status/shutdown'));
+    expect(at('/cluster/ha/resources/vm:103')).toBeGreaterThan(at('/nodes/pve1/qemu/101/status/shutdown'));
+    expect(at('/nodes/pve2/status')).toBeGreaterThan(at('/cluster/ha/resources/vm:103'));
+  }, 30_000);
 
   it('refuses a config without the token secret or with no single way to trust the node', () => {
     const r = proxmoxDriverSchema.safeParse({
