@@ -21,6 +21,8 @@ export interface PveGuest {
   ha?: boolean;
   ignoresAcpi?: boolean;
   template?: boolean;
+  /** `agent: 1` in the VM's config, and whether the agent inside answers. */
+  agent?: 'running' | 'not-running';
 }
 
 export interface PveCall {
@@ -156,7 +158,7 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
         send(
           200,
           r[4] === 'config'
-            ? { name: g.name, ...(g.startup ? { startup: g.startup } : {}) }
+            ? { name: g.name, ...(g.startup ? { startup: g.startup } : {}), ...(g.agent ? { agent: '1' } : {}) }
             : { status: g.status, vmid: g.vmid, ha: { managed: g.ha ? 1 : 0 } },
         );
         return;
@@ -202,6 +204,19 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
           200,
           task(g.node, 'qmstart', g.vmid, 100, 'OK', () => (g.status = 'running')),
         );
+        return;
+      }
+      if ((r = /^\/nodes\/([^/]+)\/qemu\/(\d+)\/agent\/ping$/.exec(path)) && req.method === 'POST') {
+        const g = guestAt(r[1]!, 'qemu', r[2]!);
+        if (!g?.agent) {
+          send(500, null, 'No QEMU guest agent configured');
+          return;
+        }
+        if (g.agent === 'not-running' || g.status !== 'running') {
+          send(500, null, 'QEMU guest agent is not running');
+          return;
+        }
+        send(200, {});
         return;
       }
       if ((r = /^\/nodes\/([^/]+)\/tasks\/(.+)\/status$/.exec(path)) && req.method === 'GET') {

@@ -89,18 +89,43 @@ export class ProxmoxDriver implements ShutdownDriver {
       const name = r.name ?? `${r.type}-${r.vmid}`;
       const ha = r.hastate !== undefined && r.hastate !== '';
       this.guests.set(name, { type: r.type, node: r.node, vmid: r.vmid, ha });
-      const conf = await this.call<{ startup?: string }>('GET', `/nodes/${r.node}/${r.type}/${r.vmid}/config`);
+      const conf = await this.call<{ startup?: string; agent?: string | number }>(
+        'GET',
+        `/nodes/${r.node}/${r.type}/${r.vmid}/config`,
+      );
       const order = startupOrder(conf.startup);
+      const tools = r.type === 'qemu' && r.status === 'running' ? await this.agentRunning(r, conf.agent) : null;
       out.push({
         driver: this.name,
         name,
         kind: 'vm',
         host: r.node,
-        tags: [r.type, `vmid:${r.vmid}`, ...(ha ? ['ha'] : []), ...(order === undefined ? [] : [`pve-order:${order}`])],
+        tags: [
+          r.type,
+          `vmid:${r.vmid}`,
+          ...(ha ? ['ha'] : []),
+          ...(order === undefined ? [] : [`pve-order:${order}`]),
+          ...(tools === null ? [] : [tools ? 'tools' : 'no-tools']),
+        ],
         macs: [],
       });
     }
     return out;
+  }
+
+  /**
+   * Whether a QEMU guest's agent answers (its "guest tools"): without it, a graceful shutdown is an ACPI request the
+   * guest may ignore. An agent not enabled in the VM's config is simply absent.
+   */
+  private async agentRunning(r: PveResource, agent: string | number | undefined): Promise<boolean> {
+    const enabled = agent !== undefined && /^(1|enabled=1)/.test(String(agent));
+    if (!enabled) return false;
+    try {
+      await this.call('POST', `/nodes/${r.node}/qemu/${r.vmid}/agent/ping`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async check(): Promise<CheckResult[]> {

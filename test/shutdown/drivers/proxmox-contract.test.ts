@@ -24,8 +24,8 @@ type Server = Awaited<ReturnType<typeof startPveContract>>;
 let pve: Server;
 
 const guests = (): PveGuest[] => [
-  { vmid: 101, type: 'qemu', node: 'pve1', name: 'web', status: 'running', startup: 'order=3,up=10' },
-  { vmid: 102, type: 'qemu', node: 'pve1', name: 'win', status: 'running', ignoresAcpi: true },
+  { vmid: 101, type: 'qemu', node: 'pve1', name: 'web', status: 'running', startup: 'order=3,up=10', agent: 'running' },
+  { vmid: 102, type: 'qemu', node: 'pve1', name: 'win', status: 'running', ignoresAcpi: true, agent: 'not-running' },
   { vmid: 103, type: 'qemu', node: 'pve2', name: 'db', status: 'running', ha: true, startup: 'order=1' },
   { vmid: 200, type: 'lxc', node: 'pve2', name: 'dns', status: 'running' },
   { vmid: 9000, type: 'qemu', node: 'pve1', name: 'tmpl', status: 'stopped', template: true },
@@ -70,15 +70,15 @@ const errorOf = async (p: Promise<unknown>): Promise<UpsguardError> => {
 };
 
 describe('Proxmox VE driver (contract tests against the published API)', () => {
-  it('discovers nodes and guests cluster-wide, QEMU and LXC, with HA and startup order as tags; templates skipped', async () => {
+  it('discovers nodes and guests cluster-wide, QEMU and LXC, with HA, startup order and guest agent as tags; templates skipped', async () => {
     const d = driver();
     const targets = await d.discover();
     expect(targets.filter((t) => t.kind === 'host').map((t) => t.name)).toEqual(['pve1', 'pve2']);
     const vms = targets.filter((t) => t.kind === 'vm');
     expect(vms.map((t) => [t.name, t.host, t.tags])).toEqual([
-      ['web', 'pve1', ['qemu', 'vmid:101', 'pve-order:3']],
-      ['win', 'pve1', ['qemu', 'vmid:102']],
-      ['db', 'pve2', ['qemu', 'vmid:103', 'ha', 'pve-order:1']],
+      ['web', 'pve1', ['qemu', 'vmid:101', 'pve-order:3', 'tools']],
+      ['win', 'pve1', ['qemu', 'vmid:102', 'no-tools']],
+      ['db', 'pve2', ['qemu', 'vmid:103', 'ha', 'pve-order:1', 'no-tools']],
       ['dns', 'pve2', ['lxc', 'vmid:200']],
     ]);
     expect(await d.check()).toEqual([{ ok: true, message: 'Proxmox VE 8.2.4: 6 targets visible' }]);
@@ -106,7 +106,7 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     const db = (await d.discover()).find((t) => t.name === 'db')!;
     await d.shutdown(db);
     await until(async () => (await d.powerState(db)) === 'off');
-    expect(pve.calls.filter((c) => c.method !== 'GET')).toEqual([
+    expect(pve.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/agent/ping'))).toEqual([
       { method: 'PUT', path: '/cluster/ha/resources/vm:103', params: { state: 'stopped' } },
     ]);
   });
@@ -220,7 +220,9 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     });
     const { done } = runner.start(plan, { mode: 'real', reason: 'contract test' });
     expect((await done).status).toBe('completed');
-    const powerCalls = pve.calls.filter((c) => c.method !== 'GET').map((c) => c.path);
+    const powerCalls = pve.calls
+      .filter((c) => c.method !== 'GET' && !c.path.endsWith('/agent/ping'))
+      .map((c) => c.path);
     const at = (path: string): number => powerCalls.indexOf(path);
     expect(at('/nodes/pve1/qemu/101/status/shutdown')).toBeGreaterThan(at('/nodes/pve2/lxc/200/status/shutdown'));
     expect(at('/cluster/ha/resources/vm:103')).toBeGreaterThan(at('/nodes/pve1/qemu/101/status/shutdown'));
