@@ -80,18 +80,12 @@ export class ShutdownService {
   private view: PlanView = { plan: null, estimate: null, problems: [] };
   private unsubscribe: (() => void)[] = [];
   private lastReports: readonly DriverReport[] = [];
+  private driversLoaded: Promise<void> | null = null;
 
   constructor(private readonly o: ShutdownServiceOptions) {
     const sc = o.config.shutdown.sim_cluster;
     this.cluster = sc ? new SimCluster(sc, o.clock, o.simPersistence) : null;
     if (this.cluster) this.drivers.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
-    for (const [name, d] of createDrivers(o.config.shutdown.drivers, {
-      clock: o.clock,
-      log: o.log.child({ part: 'driver' }),
-      baseDir: o.baseDir ?? process.cwd(),
-    })) {
-      this.drivers.set(name, d);
-    }
     if (o.nutServer) {
       this.drivers.set(
         NUT_SECONDARIES_DRIVER,
@@ -137,7 +131,20 @@ export class ShutdownService {
     });
   }
 
+  /** The real platforms' drivers, loaded once for the kinds configured; the runner reads this same map. */
+  private ensureDrivers(): Promise<void> {
+    this.driversLoaded ??= createDrivers(this.o.config.shutdown.drivers, {
+      clock: this.o.clock,
+      log: this.o.log.child({ part: 'driver' }),
+      baseDir: this.o.baseDir ?? process.cwd(),
+    }).then((made) => {
+      for (const [name, d] of made) this.drivers.set(name, d);
+    });
+    return this.driversLoaded;
+  }
+
   async start(): Promise<void> {
+    await this.ensureDrivers();
     // The clock's timers are unref'd; until the web server listens, nothing else keeps the process alive.
     const hold = setInterval(() => undefined, 1000);
     try {
@@ -167,6 +174,7 @@ export class ShutdownService {
 
   /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
   async checkDrivers(): Promise<readonly DriverReport[]> {
+    await this.ensureDrivers();
     const reports: DriverReport[] = [];
     for (const d of this.drivers.values()) {
       reports.push(await checkDriver(d, () => this.o.clock.now(), this.o.config.shutdown.call_timeout_ms));
@@ -186,6 +194,7 @@ export class ShutdownService {
 
   /** Discovers targets and resolves the plan again; problems are kept for the page and the CLI. */
   async refreshPlan(): Promise<PlanView> {
+    await this.ensureDrivers();
     const cfg = this.o.config.shutdown;
     if (!cfg.plan) {
       this.view = { plan: null, estimate: null, problems: [] };

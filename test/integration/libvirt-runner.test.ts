@@ -68,7 +68,7 @@ d('shutdown runner over libvirt domains and their SSH host', () => {
       hard_off_timeout_s: 5,
     });
     const log = createLogger({ level: 'silent' });
-    const drivers = createDrivers(cfg.drivers, { clock: systemClock, log, baseDir: dir });
+    const drivers = await createDrivers(cfg.drivers, { clock: systemClock, log, baseDir: dir });
     const targets = (await Promise.all([...drivers.values()].map((drv) => drv.discover()))).flat();
     expect(targets.map((t) => `${t.driver}/${t.name}`).sort()).toEqual([
       'hosts/kvm1',
