@@ -62,6 +62,32 @@ describe('libvirt driver with a fake virsh', () => {
   };
   const vm = { driver: 'kvm', name: 'web', kind: 'vm' as const, tags: [], macs: [] };
 
+  // The test driver inside libvirtd has no guest-agent channel, so this part is shown with a fake virsh.
+  it("reports a running domain's guest agent as tools / no-tools, and nothing where the hypervisor cannot tell", async () => {
+    const virsh = (agentAnswer: string): LibvirtDriver =>
+      fake(`case "$*" in
+  *"list --all --name"*) printf 'web\\ndb\\nold\\n' ;;
+  *domstate*) printf '@@upsguard-0@@\\nrunning (booted)\\n@@upsguard-1@@\\nrunning (booted)\\n@@upsguard-2@@\\nshut off (shutdown)\\n' ;;
+  *domiflist*) printf '@@upsguard-0@@\\n@@upsguard-1@@\\n@@upsguard-2@@\\n' ;;
+  *qemu-agent-command*) ${agentAnswer} ;;
+esac`);
+    const tagsOf = async (d: LibvirtDriver) => Object.fromEntries((await d.discover()).map((t) => [t.name, t.tags]));
+    expect(
+      await tagsOf(
+        virsh(
+          `case "$*" in *web*) echo '{"return":{}}' ;; *) echo "error: Guest agent is not responding: QEMU guest agent is not connected" >&2; exit 1 ;; esac`,
+        ),
+      ),
+    ).toEqual({ web: ['libvirt', 'tools'], db: ['libvirt', 'no-tools'], old: ['libvirt'] });
+    expect(
+      await tagsOf(
+        virsh(
+          `echo "error: this function is not supported by the connection driver: virDomainQemuAgentCommand" >&2; exit 1`,
+        ),
+      ),
+    ).toEqual({ web: ['libvirt'], db: ['libvirt'], old: ['libvirt'] });
+  });
+
   it('bounds a hanging virsh with the configured timeout', async () => {
     const t0 = Date.now();
     const err = await fake('sleep 5')

@@ -54,25 +54,58 @@ export class LibvirtDriver implements ShutdownDriver {
       names.map((n) => `domiflist ${virshQuote(n)}`),
       this.what('discovery'),
     );
+    const agents = await this.guestAgents(names);
     return names.map((n, i) => {
       const macs = (sections[i] ?? '')
         .split('\n')
         .map((l) => MAC.exec(l)?.[1]?.toLowerCase())
         .filter((m): m is string => m !== undefined);
+      const agent = agents.get(n);
       return {
         driver: this.name,
         name: n,
         kind: 'vm' as const,
         ...(this.cfg.host === undefined ? {} : { host: this.cfg.host }),
-        tags: ['libvirt'],
+        tags: ['libvirt', ...(agent === undefined ? [] : [agent ? 'tools' : 'no-tools'])],
         macs,
       };
     });
   }
 
+  /**
+   * Whether each running domain's QEMU guest agent answers (its "guest tools": without it a shutdown is an ACPI
+   * request the guest may ignore). A hypervisor whose libvirt driver has no agent channel (the test driver, LXC) gives
+   * no answer at all: then the state stays unknown for every domain rather than reading as "no tools".
+   */
+  private async guestAgents(names: readonly string[]): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    let states: Map<string, { state: PowerState }>;
+    try {
+      states = await this.states(names);
+    } catch {
+      return out;
+    }
+    for (const [name, st] of states) {
+      if (st.state !== 'on') continue;
+      try {
+        await this.virsh.run(
+          ['qemu-agent-command', '--domain', name, '--timeout', '2', '{"execute":"guest-ping"}'],
+          this.what('agent ping', name),
+        );
+        out.set(name, true);
+      } catch (err) {
+        if (/not supported by (the )?connection driver|function is not supported/i.test(errorMessage(err))) {
+          return new Map();
+        }
+        out.set(name, false);
+      }
+    }
+    return out;
+  }
+
   /** Every domain's state in one virsh process, for the plan view and dry runs. */
-  async states(): Promise<Map<string, { state: PowerState; text: string }>> {
-    const names = await this.listNames();
+  async states(known?: readonly string[]): Promise<Map<string, { state: PowerState; text: string }>> {
+    const names = known ?? (await this.listNames());
     const sections = await this.virsh.batch(
       names.map((n) => `domstate ${virshQuote(n)} --reason`),
       this.what('states'),
