@@ -22,7 +22,7 @@ export async function runServe(
     log.info({ url, config: loaded.source }, 'upsguard serving');
     out(
       loaded.isDemo
-        ? `upsguard demo: a simulated UPS goes on battery and back every 75 s.\nOpen ${url}`
+        ? `upsguard demo: a simulated UPS goes on battery and back every 75 s, and every few minutes through a long outage\nthat runs the shutdown plan on a simulated cluster and brings it back.\nOpen ${url}`
         : `upsguard serving ${loaded.config.ups.length} UPS(es) from ${loaded.source}\nOpen ${url}`,
     );
     const signal = await stopSignal;
