@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCert } from './self-signed.js';
 
 /**
  * A stand-in for the Proxmox VE API, written from its published API (paths, parameters, `{data}` replies, UPIDs, task
@@ -45,28 +45,8 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
   close: () => Promise<void>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'pve-contract-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=pve1',
-      '-keyout',
-      join(dir, 'k.pem'),
-      '-out',
-      join(dir, 'c.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(join(dir, 'c.pem'));
+  const files = selfSignedCert(dir, 'pve1');
+  const cert = readFileSync(files.cert);
   const fingerprint = new X509Certificate(cert).fingerprint256;
   const calls: PveCall[] = [];
   const nodes: { node: string; status: 'online' | 'offline' }[] = [
@@ -96,7 +76,7 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
     setTimeout(fn, ms).unref();
   };
 
-  const server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert }, (req, res) => {
+  const server = https.createServer({ key: readFileSync(files.key), cert }, (req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '../../helpers/self-signed.js';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { NutConnection, NutReplyError } from '../../../src/ups/nut/nut-connection.js';
@@ -156,31 +155,7 @@ describe('STARTTLS', () => {
   });
 
   test('with a certificate: upgrades, verifies, and refuses a second STARTTLS', async () => {
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCert(dir, '127.0.0.1', ['-addext', 'subjectAltName=IP:127.0.0.1']);
     const { server, port } = await startServer(systemClock, [new FakeUps()], { tlsCertFile: cert, tlsKeyFile: key });
     stops.push(() => server.stop());
     const conn = await NutConnection.open({
