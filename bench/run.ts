@@ -16,6 +16,7 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['nut-server', () => import('./nut-server.bench.js')],
   ['nut-detection', () => import('./nut-detection.bench.js')],
   ['demo-memory', () => import('./demo-memory.bench.js')],
+  ['relay-migration-soak', () => import('./relay-migration-soak.bench.js')],
 ];
 
 const results: Record<string, Record<string, number>> = {};

@@ -1,25 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { dirname } from 'node:path';
+import { JobsPart } from './app/jobs-part.js';
+import { NotifyPart } from './app/notify-part.js';
+import { NutPart } from './app/nut-part.js';
+import { PartList } from './app/part.js';
+import { ShutdownPart } from './app/shutdown-part.js';
+import { StorePart } from './app/store-part.js';
+import { UpsPart } from './app/ups-part.js';
+import { WebPart } from './app/web-part.js';
 import type { LoadedConfig } from './config/load.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
-import { Jobs } from './schedule/jobs.js';
-import { openDatabase, type Db } from './store/database.js';
-import { EventsStore } from './store/events.js';
-import { ReadingsStore } from './store/readings.js';
-import { RunsStore, simClusterPersistence } from './store/shutdown-runs.js';
-import { Notifier } from './notify/notifier.js';
-import { shutdownJobs } from './shutdown/jobs.js';
-import { ShutdownService } from './shutdown/service.js';
-import { buildSource, type BuiltSource } from './ups/build-source.js';
-import { UpsMonitor } from './ups/monitor.js';
-import { startNutServer } from './ups/nut/app-nut.js';
+import type { ShutdownService } from './shutdown/service.js';
+import type { StoreHealth } from './store/failover-db.js';
+import type { NewUpsEvent, UpsEvent } from './ups/events.js';
+import type { UpsMonitor } from './ups/monitor.js';
 import type { NutServer } from './ups/nut/nut-server.js';
+import type { SimulatedUps } from './ups/sim/simulated-ups.js';
 import type { HidBackend } from './ups/transport/hid-backend.js';
+import type { UpsHandle } from './ups/ups-handle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { Listeners } from './util/listeners.js';
-import type { LiveEvents, WatchedUps } from './web/deps.js';
-import { buildServer } from './web/server.js';
+import type { LiveEvents } from './web/deps.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -27,33 +29,34 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** Replaces node-hid (tests); by default loaded lazily only when a USB UPS is configured. */
   readonly hidBackend?: () => Promise<HidBackend>;
-}
-
-interface Running {
-  readonly name: string;
-  readonly built: BuiltSource;
-  readonly monitor: UpsMonitor;
+  /** How long stop may take in all before the parts still stopping are left behind (default 5 s). */
+  readonly stopTimeoutMs?: number;
+  /** How often a store that fell back to memory tries its file again (default 60 s). */
+  readonly storeRetryMs?: number;
 }
 
 /**
- * The composition root: builds every part from the frozen config, starts them in order (store, UPS sources and
- * monitors, jobs, web) and stops them in reverse. Stop is idempotent.
+ * The composition root: a list of parts built from the frozen config, started in order (store, UPS, NUT server,
+ * notifications, shutdown, jobs, web) and stopped in reverse, each stop isolated and bounded. The parts meet through
+ * the UPS handles and one live event bus; nothing else is shared.
  */
 export class App {
   readonly live: Listeners<LiveEvents>;
-  private db: Db | null = null;
-  private web: FastifyInstance | null = null;
-  private jobs: Jobs | null = null;
-  private nut: NutServer | null = null;
-  private shutdownService: ShutdownService | null = null;
-  private running: Running[] = [];
-  private started = false;
-  private readonly clock: Clock;
   readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly parts: PartList;
+  private started = false;
+  private store: StorePart | null = null;
+  private ups: UpsPart | null = null;
+  private nut: NutPart | null = null;
+  private shutdownPart: ShutdownPart | null = null;
+  private jobs: JobsPart | null = null;
+  private web: WebPart | null = null;
 
   constructor(private readonly options: AppOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log;
+    this.parts = new PartList(options.log);
     this.live = new Listeners<LiveEvents>((event, err) => {
       this.log.error({ event, err: errorMessage(err) }, 'live listener failed');
     });
@@ -63,209 +66,186 @@ export class App {
     return this.options.loaded.config;
   }
 
-  monitors(): readonly UpsMonitor[] {
-    return this.running.map((r) => r.monitor);
+  /** The UPS handles, one per configured UPS; empty before start. */
+  handles(): readonly UpsHandle[] {
+    return this.ups?.handles() ?? [];
   }
 
-  simulated(name: string): BuiltSource['simulated'] {
-    return this.running.find((r) => r.name === name)?.built.simulated;
+  monitors(): readonly UpsMonitor[] {
+    return this.ups?.monitors() ?? [];
+  }
+
+  simulated(name: string): SimulatedUps | undefined {
+    return this.handles().find((h) => h.name === name)?.simulated;
+  }
+
+  storeHealth(): StoreHealth | null {
+    return this.store?.health() ?? null;
   }
 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    try {
+      await this.startParts();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const cfg = this.config;
-    this.db = openDatabase(cfg.store.path);
-    const readings = new ReadingsStore(this.db);
-    const events = new EventsStore(this.db);
+    const clock = this.clock;
+    const log = this.log;
     const baseDir = this.options.loaded.isDemo ? process.cwd() : dirname(this.options.loaded.source);
     const hidBackend =
       this.options.hidBackend ?? (async () => (await import('./ups/transport/node-hid-backend.js')).nodeHidBackend);
 
-    for (const ups of cfg.ups) {
-      const built = await buildSource(ups, {
-        monitor: cfg.monitor,
-        clock: this.clock,
-        log: this.log,
-        baseDir,
-        hidBackend,
-      });
-      const monitor = new UpsMonitor(
-        ups.name,
-        built.source,
-        {
-          recordSnapshot: (s) => {
-            readings.record(s);
-          },
-          recordEvent: (e) => events.add(e),
-        },
-        {
-          quickIntervalMs: cfg.monitor.quick_interval_s * 1000,
-          fullIntervalMs: cfg.monitor.full_interval_s * 1000,
-          deadTimeMs: cfg.monitor.dead_time_s * 1000,
-          noCommMs: 300_000,
-        },
-        this.clock,
-        this.log.child({ part: 'monitor' }),
-      );
-      monitor.events.on('snapshot', (s) => {
-        this.live.emit('snapshot', s);
-      });
-      monitor.events.on('event', (e) => {
-        this.live.emit('event', e);
-      });
-      this.running.push({ name: ups.name, built, monitor });
-      built.start();
-      await monitor.start();
-    }
-
-    this.nut = await startNutServer({
-      config: cfg,
-      ups: this.running.map((r) => ({
-        name: r.name,
-        description: cfg.ups.find((x) => x.name === r.name)?.description,
-        snapshot: () => r.monitor.snapshot(),
-        supportedCommands: () => r.built.source.supportedCommands(),
-        command: (c, o) => r.built.source.command(c, o),
-      })),
-      clock: this.clock,
-      log: this.log,
-      baseDir,
+    const store = new StorePart({
+      path: cfg.store.path,
+      clock,
+      log,
+      retryMs: this.options.storeRetryMs ?? 60_000,
+      onHealth: (h) => {
+        this.storeHealthChanged(h);
+      },
     });
-
-    const notifier = new Notifier({ config: cfg.notify, log: this.log.child({ part: 'notify' }) });
-    this.live.on('event', (e) => {
-      notifier.notify(e);
-    });
-    const recordEvent = (e: Parameters<EventsStore['add']>[0]): void => {
-      this.live.emit('event', events.add(e));
+    this.store = await this.parts.start(store);
+    const recordEvent = (e: NewUpsEvent): UpsEvent => {
+      const written = store.events.add(e);
+      this.live.emit('event', written);
+      return written;
     };
-    const shutdownSources = this.running.map((r) => ({
-      name: r.name,
-      source: r.built.source,
-      snapshot: () => r.monitor.snapshot(),
-    }));
-    const shutdown = new ShutdownService({
+    const startHealth = store.health();
+    if (startHealth.state === 'memory') this.storeHealthChanged(startHealth);
+
+    const ups = new UpsPart({
       config: cfg,
-      journal: new RunsStore(this.db),
-      simPersistence: simClusterPersistence(this.db),
-      clock: this.clock,
-      log: this.log.child({ part: 'shutdown' }),
-      sources: shutdownSources,
-      recordEvent,
-      setFsd: (ups) => this.nut?.setForcedShutdown(ups),
-      nutServer: () => this.nut,
+      clock,
+      log,
       baseDir,
+      hidBackend,
+      recordSnapshot: (s) => {
+        store.readings.record(s);
+      },
+      recordEvent: (e) => store.events.add(e),
+      onSnapshot: (s) => {
+        this.live.emit('snapshot', s);
+      },
+      onEvent: (e) => {
+        this.live.emit('event', e);
+      },
     });
-    this.shutdownService = shutdown;
-    this.live.on('snapshot', (s) => {
-      shutdown.onSnapshot(s);
-    });
-    for (const r of this.running) {
-      r.built.simulated?.events.on('state', (st) => shutdown.cluster?.setFeed(r.name, st.outputOn));
-    }
-    await shutdown.start();
-
-    this.jobs = new Jobs(
-      [
-        ...shutdownJobs({
-          schedule: cfg.schedule,
-          service: shutdown,
-          sources: shutdownSources,
-          record: recordEvent,
-          clock: this.clock,
-        }),
-        {
-          name: 'store-retention',
-          schedule: '17 * * * *',
-          run: () => {
-            const removed = readings.prune(this.clock.now(), {
-              rawMs: cfg.store.raw_retention_hours * 3_600_000,
-              minuteMs: cfg.store.minute_retention_days * 86_400_000,
-              hourMs: cfg.store.hour_retention_days * 86_400_000,
-            });
-            this.log.info({ removed }, 'store retention applied');
-          },
-        },
-      ],
-      this.log.child({ part: 'jobs' }),
+    // Notifications first: the first thing the UPS part may say is that the UPS cannot be reached.
+    await this.parts.start(new NotifyPart({ config: cfg, live: this.live, log }));
+    this.ups = await this.parts.start(ups);
+    this.nut = await this.parts.start(new NutPart({ config: cfg, ups: () => ups.handles(), clock, log, baseDir }));
+    const nut = this.nut;
+    this.shutdownPart = await this.parts.start(
+      new ShutdownPart({
+        config: cfg,
+        store,
+        ups: () => ups.handles(),
+        sources: () => ups.sources(),
+        live: this.live,
+        recordEvent,
+        nut: () => nut.current(),
+        clock,
+        log,
+        baseDir,
+      }),
     );
-    this.jobs.start();
+    const shutdown = this.shutdownPart;
+    this.jobs = await this.parts.start(
+      new JobsPart({
+        config: cfg,
+        store,
+        shutdown: () => shutdown.current(),
+        sources: () => ups.sources(),
+        recordEvent,
+        clock,
+        log,
+      }),
+    );
+    const jobs = this.jobs;
+    this.web = await this.parts.start(
+      new WebPart(() => {
+        const service = shutdown.current();
+        return {
+          ups: ups.handles(),
+          events: store.events,
+          readings: store.readings,
+          store: () => store.health(),
+          live: this.live,
+          log,
+          now: () => clock.now(),
+          ...(service ? { shutdown: service } : {}),
+          jobs: jobs.current(),
+        };
+      }),
+    );
+  }
 
-    const watched: WatchedUps[] = this.running.map((r) => {
-      const u = cfg.ups.find((x) => x.name === r.name);
-      return {
-        name: r.name,
-        description: u?.description,
-        snapshot: () => r.monitor.snapshot(),
-        source: () => r.built.source.info(),
-        problem: () => r.monitor.problem(),
-        ...(r.built.relay ? { relay: () => r.built.relay!.status() } : {}),
-      };
-    });
-    this.web = buildServer({
-      ups: watched,
-      events,
-      readings,
-      live: this.live,
-      log: this.log,
-      now: () => this.clock.now(),
-      shutdown,
-      jobs: this.jobs,
-    });
+  private storeHealthChanged(h: StoreHealth): void {
+    const store = this.store;
+    const message =
+      h.state === 'ok'
+        ? `the store at ${h.path} takes writes again: history is being kept`
+        : `history is not being kept on disk (${h.reason}); protection goes on from memory and the store is retried`;
+    if (h.state === 'ok') this.log.info({ store: h.path }, message);
+    else this.log.error({ store: h.path, err: h.reason }, message);
+    if (!store) return;
+    try {
+      const e = store.events.add({
+        at: this.clock.now(),
+        type: h.state === 'ok' ? 'STORE_OK' : 'STORE_FAILED',
+        ups: '',
+        message,
+      });
+      this.live.emit('event', e);
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'cannot record the store event');
+    }
   }
 
   /** Starts listening; returns the address the page is at. */
   async listen(host = this.config.web.host, port = this.config.web.port): Promise<string> {
-    if (!this.web) throw new Error('start() first');
-    await this.web.listen({ host, port });
-    const addr = this.web.server.address();
+    const web = this.web?.current();
+    if (!web) throw new Error('start() first');
+    await web.listen({ host, port });
+    const addr = web.server.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   }
 
   /** Policy, plan and runner; null before start. */
   shutdown(): ShutdownService | null {
-    return this.shutdownService;
+    return this.shutdownPart?.current() ?? null;
   }
 
   /** The NUT server (FSD latch, logins), or null when disabled or its port was taken. */
   nutServer(): NutServer | null {
-    return this.nut;
+    return this.nut?.current() ?? null;
   }
 
   server(): FastifyInstance {
-    if (!this.web) throw new Error('start() first');
-    return this.web;
+    const web = this.web?.current();
+    if (!web) throw new Error('start() first');
+    return web;
   }
 
-  async stop(): Promise<void> {
-    if (!this.started) return;
+  /** Stops every part in reverse order within the stop budget; resolves true when every part stopped in time. */
+  async stop(): Promise<boolean> {
+    if (!this.started) return true;
     this.started = false;
-    const step = async (what: string, fn: () => Promise<void> | void): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        this.log.error({ part: what, err: errorMessage(err) }, 'stop failed');
-      }
-    };
-    await step('web', async () => this.web?.close());
-    await step('jobs', async () => this.jobs?.stop());
-    await step('shutdown', () => this.shutdownService?.stop());
-    this.shutdownService = null;
-    await step('nut', async () => this.nut?.stop());
+    const clean = await this.parts.stopAll(this.options.stopTimeoutMs ?? 5000);
+    this.store = null;
+    this.ups = null;
     this.nut = null;
-    for (const r of [...this.running].reverse()) {
-      await step(`monitor ${r.name}`, () => r.monitor.stop());
-      await step(`source ${r.name}`, () => {
-        r.built.stop();
-      });
-    }
-    this.running = [];
-    await step('store', () => {
-      this.db?.close();
-    });
-    this.db = null;
+    this.shutdownPart = null;
+    this.jobs = null;
     this.web = null;
+    return clean;
   }
 }

@@ -15,6 +15,18 @@ export function openDatabase(path: string, list: readonly Migration[] = migratio
   } catch (err) {
     throw new UpsguardError(ErrorCode.StoreFailure, `cannot open the store at ${path}: ${errorMessage(err)}`);
   }
+  try {
+    configureDatabase(db);
+    migrate(db, list);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** The connection settings every file store gets. */
+export function configureDatabase(db: Db): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
@@ -22,8 +34,6 @@ export function openDatabase(path: string, list: readonly Migration[] = migratio
   // rarely, and the operating system caches the file anyway.
   db.pragma('cache_size = -1024');
   db.pragma('foreign_keys = ON');
-  migrate(db, list);
-  return db;
 }
 
 export function schemaVersion(db: Db): number {

@@ -24,6 +24,8 @@ export const UPS_EVENT_TYPES = [
   'SHUTDOWN_CHECK_FAILED',
   'LOAD_OFF',
   'BATTERY_TEST',
+  'STORE_FAILED',
+  'STORE_OK',
 ] as const;
 
 export type UpsEventType = (typeof UPS_EVENT_TYPES)[number];

@@ -4,21 +4,12 @@ import type { ShutdownService } from '../shutdown/service.js';
 import type { EventsStore } from '../store/events.js';
 import type { ReadingsStore } from '../store/readings.js';
 import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
-import type { RelayStatus } from '../ups/transport/relay-transport.js';
-import type { UpsSourceInfo } from '../ups/ups-source.js';
+import type { StoreHealth } from '../store/failover-db.js';
+import type { UpsHandle } from '../ups/ups-handle.js';
 import type { Listeners } from '../util/listeners.js';
 
-/** One watched UPS as the web layer sees it. */
-export interface WatchedUps {
-  readonly name: string;
-  readonly description?: string;
-  snapshot(): UpsSnapshot;
-  source(): UpsSourceInfo;
-  /** Why the UPS cannot be read right now, empty when it can. */
-  problem(): string;
-  /** The relay the UPS comes through, when it does. */
-  relay?(): RelayStatus;
-}
+/** One watched UPS as the web layer sees it: the reading side of its handle. */
+export type WatchedUps = Pick<UpsHandle, 'name' | 'description' | 'snapshot' | 'problem' | 'info' | 'diagnostics'>;
 
 export type LiveEvents = {
   snapshot: [snapshot: UpsSnapshot];
@@ -27,6 +18,8 @@ export type LiveEvents = {
 
 export interface WebDeps {
   readonly ups: readonly WatchedUps[];
+  /** Whether history reaches the disk; protection does not depend on it. */
+  readonly store?: () => StoreHealth;
   readonly events: EventsStore;
   readonly readings: ReadingsStore;
   readonly live: Listeners<LiveEvents>;

@@ -1,6 +1,6 @@
 import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
 import type { RelayStatus } from '../ups/transport/relay-transport.js';
-import type { WatchedUps } from './deps.js';
+import type { WatchedUps, WebDeps } from './deps.js';
 
 /** The JSON shapes the API and the live stream share. */
 export interface UpsStatusView {
@@ -20,7 +20,7 @@ export interface UpsStatusView {
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
 
 export function snapshotView(ups: WatchedUps, s: UpsSnapshot = ups.snapshot()): UpsStatusView {
-  const src = ups.source();
+  const src = ups.info();
   return {
     name: ups.name,
     description: ups.description ?? null,
@@ -31,7 +31,7 @@ export function snapshotView(ups: WatchedUps, s: UpsSnapshot = ups.snapshot()): 
     lastUpdate: iso(s.at),
     lastContact: iso(s.lastContactAt),
     problem: ups.problem() || null,
-    relay: ups.relay?.() ?? null,
+    relay: ups.diagnostics().relay,
   };
 }
 
@@ -45,4 +45,20 @@ export interface EventView {
 
 export function eventView(e: UpsEvent): EventView {
   return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, ups: e.ups, message: e.message };
+}
+
+/** Whether history is being kept; the page shows a banner when it is not. */
+export interface StoreView {
+  historyKept: boolean;
+  path: string | null;
+  since: string | null;
+  reason: string | null;
+}
+
+export function storeView(deps: Pick<WebDeps, 'store'>): StoreView {
+  const h = deps.store?.();
+  if (!h) return { historyKept: true, path: null, since: null, reason: null };
+  return h.state === 'ok'
+    ? { historyKept: true, path: h.path, since: null, reason: null }
+    : { historyKept: false, path: h.path, since: new Date(h.since).toISOString(), reason: h.reason };
 }

@@ -3,15 +3,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { libvirtDriverSchema } from '../../src/config/driver-schema.js';
 import { ErrorCode, UpsguardError } from '../../src/errors.js';
 import type { Target } from '../../src/shutdown/drivers/driver.js';
 import { LibvirtDriver } from '../../src/shutdown/drivers/libvirt.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
-const d = describe.skipIf(!haveLibvirtd || !haveSshd || !existsSync('/bin/nc'));
+const d = describeWithPeers({ libvirtd: haveLibvirtd, 'sshd as root': haveSshd, 'nc (netcat-openbsd)': existsSync('/bin/nc') });
 
 const rejection = async (p: Promise<unknown>): Promise<UpsguardError> => {
   const err = await p.then(

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { shutdownSchema } from '../../src/config/shutdown-schema.js';
 import { createLogger } from '../../src/log.js';
 import { createDrivers } from '../../src/shutdown/drivers/registry.js';
@@ -18,8 +18,9 @@ import { FakeUps } from '../shutdown/fixtures.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
 import { sleep } from '../helpers/nut-peers.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
-const d = describe.skipIf(!haveLibvirtd || !haveSshd);
+const d = describeWithPeers({ libvirtd: haveLibvirtd, 'sshd as root': haveSshd });
 
 d('shutdown runner over libvirt domains and their SSH host', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 // upsguard's NUT client reading a real NUT 2.8 upsd, with dummy-ups replaying a recorded device and a scripted outage.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import { policySchema } from '../../src/config/shutdown-schema.js';
 import { createLogger } from '../../src/log.js';
 import { decide, trackAll, type PolicyState } from '../../src/shutdown/policy.js';
@@ -11,6 +11,7 @@ import { NutSource } from '../../src/ups/nut/nut-source.js';
 import { systemClock } from '../../src/util/clock.js';
 import { haveNut, run, startUpsd, until, type Upsd } from '../helpers/nut-peers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '../fixtures/nut', name), 'utf8');
 
@@ -67,7 +68,7 @@ function watch(upsd: Upsd, ups: string) {
   return { source, monitor, events, snapshots };
 }
 
-describe.skipIf(!haveNut)('our NUT client against a real upsd', () => {
+describeWithPeers({ 'NUT 2.8 (upsd, dummy-ups) as root': haveNut })('our NUT client against a real upsd', () => {
   const dir = tempDir();
   let upsd: Upsd | undefined;
   let stopMonitor: (() => Promise<void>) | undefined;

@@ -1,12 +1,13 @@
 // Real NUT 2.8 clients (upsc, upscmd, upsrw) against upsguard's NUT server over a simulated CyberPower UPS.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { haveNut, run, until } from '../helpers/nut-peers.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
-describe.skipIf(!haveNut)('real NUT clients against our server', () => {
+describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('real NUT clients against our server', () => {
   let app: App;
   let port = 0;
   let target = '';

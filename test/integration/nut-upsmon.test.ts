@@ -2,7 +2,7 @@
 // log out; as a primary it gets PRIMARY, sets FSD itself and waits on GET NUMLOGINS for the other clients.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { waitForSecondaries } from '../../src/ups/nut/secondaries.js';
@@ -10,13 +10,14 @@ import { systemClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { haveNut, startUpsmon, until, type Upsmon } from '../helpers/nut-peers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
 const users = [
   { name: 'monuser', password: 'monpass1', upsmon: 'secondary' as const },
   { name: 'monprimary', password: 'primpass1', upsmon: 'primary' as const },
 ];
 
-describe.skipIf(!haveNut)('real upsmon against our server', () => {
+describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon against our server', () => {
   const dir = tempDir();
   let app: App | undefined;
   let upsmon: Upsmon | undefined;

@@ -1,6 +1,6 @@
 // The SSH driver against a real OpenSSH sshd on 127.0.0.1 whose forced command records the command instead of
 // powering off (peers.md §4).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sshDriverSchema } from '../../src/config/driver-schema.js';
 import { ErrorCode, UpsguardError } from '../../src/errors.js';
 import type { Target } from '../../src/shutdown/drivers/driver.js';
@@ -9,8 +9,9 @@ import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithPeers } from '../helpers/peers.js';
 
-const d = describe.skipIf(!haveSshd);
+const d = describeWithPeers({ 'sshd as root': haveSshd });
 
 d('ssh driver against sshd on 127.0.0.1', () => {
   let sshd: Sshd;

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
 import { launchChromium } from '../helpers/chromium.js';
@@ -13,9 +13,10 @@ import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.
 import { sleep } from '../helpers/nut-peers.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { startVcsim, vcsimBinary, vsphereConfig, type Vcsim } from '../helpers/vcsim.js';
+import { describeWithPeers } from '../helpers/peers.js';
 
 const ESX_HOST = 'localhost.localdomain';
-const d = describe.skipIf(!haveLibvirtd || !haveSshd);
+const d = describeWithPeers({ libvirtd: haveLibvirtd, 'sshd as root': haveSshd });
 
 d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', () => {
   let dir: string;

@@ -4,10 +4,14 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlakyProxy } from '../helpers/flaky-proxy.js';
 import { type RunningProcess, startAgent, upsguardProcess, writeKeys } from '../helpers/relay-agent-process.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sleep, until } from '../helpers/until.js';
 
-const DROPS = Number(process.env.UPSGUARD_TEST_RELAY_DROPS ?? 50);
-const rand = (min: number, max: number): number => min + Math.random() * (max - min);
+// `npm test` runs a short seeded version; `npm run bench -- relay-migration-soak` runs the 50-drop soak.
+const DROPS = Number(process.env.UPSGUARD_TEST_RELAY_DROPS ?? 8);
+const random = seededRandom();
+const rand = (min: number, max: number): number => random.between(min, max);
 const procs: RunningProcess[] = [];
 afterAll(async () => {
   for (const p of procs) await p.stop();
@@ -31,7 +35,7 @@ interface ApplianceEvent {
 }
 
 describe('relay through live migrations (agent, appliance and a flaky network as separate processes)', () => {
-  it(`delivers every ONBATT and ONLINE, in order and once, over ${DROPS} connection drops, and keeps the claim`, async () => {
+  it(`delivers every ONBATT and ONLINE, in order and once, over ${DROPS} connection drops (seed ${random.seed}), and keeps the claim`, async () => {
     const dir = tempDir();
     const keys = writeKeys(dir, ['appliance']);
     writeFileSync(join(dir, 'appliance.key'), keys.keys.appliance!.toString('hex'));
@@ -62,14 +66,20 @@ describe('relay through live migrations (agent, appliance and a flaky network as
 
     while (proxy.drops < DROPS) {
       const waitStart = Date.now();
-      while (proxy.liveConnections() === 0 && Date.now() - waitStart < 15_000)
-        await new Promise((r) => setTimeout(r, 20));
+      while (proxy.liveConnections() === 0 && Date.now() - waitStart < 15_000) await sleep(20);
       expect(proxy.liveConnections(), 'the appliance reconnects after every drop').toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, rand(100, 500)));
+      await sleep(rand(100, 500));
       await proxy.outage(rand(500, 5000));
     }
-    // Let the link settle, then compare what the agent's UPS did with what the appliance recorded.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Once the link is back, compare what the agent's UPS did with what the appliance recorded.
+    await until(
+      'the relay link to be connected again',
+      async () => {
+        const s = (await (await fetch(`${url}/api/status`)).json()) as { ups: { relay?: { link: string } }[] };
+        return s.ups[0]?.relay?.link === 'connected';
+      },
+      30_000,
+    );
     const flips = agent.proc
       .logs()
       .filter(
@@ -84,7 +94,7 @@ describe('relay through live migrations (agent, appliance and a flaky network as
       const body = (await (await fetch(`${url}/api/events?since=0&limit=1000`)).json()) as { events: ApplianceEvent[] };
       events = body.events.filter((e) => e.type === 'ONBATT' || e.type === 'ONLINE');
       if (events.length >= flips.length) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     } while (Date.now() < deadline);
     const types = events.map((e) => e.type);
     // The scenario keeps flipping while we read: the appliance may be one flip ahead of the agent's log we took.

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../deps.js';
-import { snapshotView } from '../views.js';
+import { snapshotView, storeView } from '../views.js';
 
 export function registerStatusRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get('/api/status', () => ({
     generatedAt: new Date(deps.now()).toISOString(),
     ups: deps.ups.map((u) => snapshotView(u)),
+    store: storeView(deps),
   }));
 }
