@@ -64,10 +64,15 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
+// Long-running commands have stopped their parts within their stop budget when they return; whatever is left (a
+// socket a peer holds open, a part that overran) must not keep a stopped service alive for systemd to SIGKILL.
+const LONG_RUNNING = new Set(['serve', 'relay']);
+
 // The one place that exits the process.
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (LONG_RUNNING.has(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     if (e instanceof ConfigError) err(e.message);
