@@ -20,6 +20,69 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
     },
   },
+  // The layering, enforced: pure cores import no I/O; only transport/ loads the native USB modules; the web layer
+  // sees the services' façades, never their internals (type imports of their shapes are fine).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/ups/transport/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'node-hid', message: 'only src/ups/transport/ loads native USB modules', allowTypeImports: true },
+            { name: 'usb', message: 'only src/ups/transport/ loads native USB modules', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'src/ups/hid/**/*.ts',
+      'src/ups/pdc/**/*.ts',
+      'src/ups/nut/line-codec.ts',
+      'src/ups/nut/protocol.ts',
+      'src/relay/protocol.ts',
+      'src/shutdown/policy.ts',
+      'src/shutdown/plan.ts',
+      'src/shutdown/estimates.ts',
+      'src/util/redact.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(node:)?(fs|fs/promises|net|tls|http|https|http2|dgram|child_process|worker_threads|cluster)$|^(better-sqlite3|node-hid|usb|fastify|pino)$',
+              message: 'a pure core does no I/O: take the data as arguments',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/web/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '/(store|relay|ups/transport|shutdown/drivers)/|/shutdown/(runner|run-target|sim-cluster|journal)\\.js$|^(better-sqlite3|node-hid|usb)$',
+              message: 'the web layer talks to the services through their façades (WebDeps), not to their internals',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -34,6 +34,11 @@ export class ReadingsStore {
   private readonly insertRaw;
   private readonly upsertRollup;
 
+  /** Which series a range is read from (raw up to 3 h, minutes up to 7 days, hours beyond). */
+  resolutionFor(rangeMs: number): Resolution {
+    return resolutionFor(rangeMs);
+  }
+
   constructor(private readonly db: Db) {
     this.insertRaw = db.prepare(
       'INSERT INTO readings (ups, at, variables, status, comms) VALUES (@ups, @at, @variables, @status, @comms)',

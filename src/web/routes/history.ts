@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, UpsguardError } from '../../errors.js';
-import { resolutionFor } from '../../store/readings.js';
 import type { WebDeps } from '../deps.js';
 
 interface HistoryQuery {
@@ -45,7 +44,7 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: WebDeps): void
       const to = parseTime(q.to, deps.now(), 'to');
       const from = parseTime(q.from, to - 3_600_000, 'from');
       if (from > to) throw new UpsguardError(ErrorCode.RequestInvalid, 'from: must not be after to');
-      const resolution = resolutionFor(to - from);
+      const resolution = deps.readings.resolutionFor(to - from);
       const points = deps.readings.history(q.ups, q.var, from, to, resolution);
       return {
         ups: q.ups,
