@@ -1,3 +1,4 @@
+import { EVENT_SEVERITY, type EventSeverity } from '../ups/event-severity.js';
 import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
 import type { RelayStatus } from '../ups/transport/relay-transport.js';
 import type { WatchedUps, WebDeps } from './deps.js';
@@ -39,12 +40,20 @@ export interface EventView {
   id: number;
   at: string;
   type: string;
+  severity: EventSeverity;
   ups: string;
   message: string;
 }
 
 export function eventView(e: UpsEvent): EventView {
-  return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, ups: e.ups, message: e.message };
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    type: e.type,
+    severity: EVENT_SEVERITY[e.type],
+    ups: e.ups,
+    message: e.message,
+  };
 }
 
 /** Whether history is being kept; the page shows a banner when it is not. */

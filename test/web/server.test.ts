@@ -46,8 +46,8 @@ describe('web API', () => {
       'ONBATT',
     ]);
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id as number)].sort((a, b) => a - b));
-    expect(all[0]).toMatchObject({ type: 'ONBATT', ups: 'sim1', message: 'on battery' });
-    expect(Object.keys(all[0]!).sort()).toEqual(['at', 'id', 'message', 'type', 'ups']);
+    expect(all[0]).toMatchObject({ type: 'ONBATT', severity: 'warning', ups: 'sim1', message: 'on battery' });
+    expect(Object.keys(all[0]!).sort()).toEqual(['at', 'id', 'message', 'severity', 'type', 'ups']);
     expect(all[0]!.id).toBeTypeOf('number');
     expect(all[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const after = (await app.server().inject({ url: `/api/events?since=${String(all[0]!.id)}&limit=1` })).json<{

@@ -4,6 +4,7 @@ const template = document.getElementById('ups-card');
 const eventsEl = document.getElementById('events');
 const noEvents = document.getElementById('no-events');
 const live = document.getElementById('live');
+const storeBanner = document.getElementById('store-banner');
 const seenEvents = new Set();
 const cards = new Map();
 
@@ -22,21 +23,8 @@ const STATUS_WORDS = {
   BYPASS: 'bypass',
   FSD: 'forced shutdown',
 };
-const BAD_EVENTS = new Set([
-  'LOWBATT',
-  'FSD',
-  'COMMBAD',
-  'NOCOMM',
-  'REPLBATT',
-  'OVERLOAD',
-  'SHUTDOWN',
-  'OFF',
-  'POLICY_CRITICAL',
-  'SHUTDOWN_TARGET_FAILED',
-  'SHUTDOWN_CHECK_FAILED',
-  'SHUTDOWN_ABORTED',
-]);
-const WARN_EVENTS = new Set(['ONBATT', 'POLICY_WARNING', 'LOAD_OFF', 'CAL', 'BYPASS', 'BATTERY_TEST']);
+// Each event's severity comes with it from the server: the one list of names and severities is there.
+const SEVERITY_CLASS = { critical: 'bad', warning: 'warn', info: 'ok' };
 
 function fmtRuntime(text) {
   const s = Number(text);
@@ -89,11 +77,13 @@ function render(ups) {
   field(card, 'charge').textContent = Number.isFinite(charge) ? `${charge} %` : '–';
   field(card, 'runtime').textContent = fmtRuntime(v['battery.runtime']);
   // Some UPSes (an APC Back-UPS CS) report neither; say so rather than show a blank.
-  field(card, 'load').textContent = v['ups.load'] !== undefined ? `${v['ups.load']} %` : 'not reported';
-  field(card, 'input').textContent = v['input.voltage'] !== undefined ? `${v['input.voltage']} V` : 'not reported';
+  // "not reported" is a fact about a UPS that answered; one never reached has reported nothing at all.
+  const absent = ups.lastContact ? 'not reported' : '–';
+  field(card, 'load').textContent = v['ups.load'] !== undefined ? `${v['ups.load']} %` : absent;
+  field(card, 'input').textContent = v['input.voltage'] !== undefined ? `${v['input.voltage']} V` : absent;
   field(card, 'status').textContent = status.length ? status.join(' ') : '–';
   field(card, 'status').title = status.map((t) => STATUS_WORDS[t] ?? t).join(', ');
-  field(card, 'updated').textContent = ups.lastUpdate ? new Date(ups.lastUpdate).toLocaleTimeString() : '–';
+  field(card, 'updated').textContent = ups.lastContact ? new Date(ups.lastContact).toLocaleTimeString() : 'never';
   field(card, 'source').textContent = relayText(ups) ?? `${ups.source.kind}: ${ups.source.location}`;
   const problem = field(card, 'problem');
   problem.hidden = !ups.problem;
@@ -102,12 +92,21 @@ function render(ups) {
   const state = field(card, 'state');
   const onBattery = status.includes('OB');
   const low = status.includes('LB');
-  state.textContent = low ? 'LOW BATTERY' : onBattery ? 'ON BATTERY' : status.includes('OL') ? 'ON LINE' : 'UNKNOWN';
-  state.className = `badge state ${low ? 'bad' : onBattery ? 'warn' : status.includes('OL') ? 'ok' : 'unknown'}`;
+  const neverReached = !ups.lastContact;
+  state.textContent = low
+    ? 'LOW BATTERY'
+    : onBattery
+      ? 'ON BATTERY'
+      : status.includes('OL')
+        ? 'ON LINE'
+        : neverReached
+          ? 'NEVER REACHED'
+          : 'UNKNOWN';
+  state.className = `badge state ${low || neverReached ? 'bad' : onBattery ? 'warn' : status.includes('OL') ? 'ok' : 'unknown'}`;
   const comms = field(card, 'comms');
-  const commsText = { ok: 'comms ok', stale: 'comms stale', lost: 'comms lost', unknown: 'no contact yet' };
+  const commsText = { ok: 'comms ok', stale: 'comms stale', lost: 'comms lost', unknown: 'no contact' };
   comms.textContent = commsText[ups.comms] ?? ups.comms;
-  comms.className = `badge comms ${ups.comms === 'ok' ? 'ok' : ups.comms === 'stale' ? 'warn' : ups.comms === 'lost' ? 'bad' : 'unknown'}`;
+  comms.className = `badge comms ${ups.comms === 'ok' ? 'ok' : ups.comms === 'stale' ? 'warn' : 'bad'}`;
 
   const gauge = card.querySelector('.gauge');
   const fill = card.querySelector('.gauge-fill');
@@ -163,7 +162,7 @@ function addEvent(e) {
   time.dateTime = e.at;
   time.textContent = new Date(e.at).toLocaleTimeString();
   const type = document.createElement('span');
-  type.className = `badge ${BAD_EVENTS.has(e.type) ? 'bad' : WARN_EVENTS.has(e.type) ? 'warn' : 'ok'}`;
+  type.className = `badge ${SEVERITY_CLASS[e.severity] ?? 'ok'}`;
   type.textContent = e.type;
   const msg = document.createElement('span');
   msg.textContent = e.ups ? `${e.ups}: ${e.message}` : e.message;
@@ -178,7 +177,25 @@ async function firstPaint() {
     fetch('/api/events?limit=50').then((r) => r.json()),
   ]);
   status.ups.forEach(render);
+  renderStore(status.store);
   events.events.forEach(addEvent);
+}
+
+// Protection goes on without the disk; the owner must still know that history is not being kept.
+function renderStore(store) {
+  const down = store && !store.historyKept;
+  storeBanner.hidden = !down;
+  storeBanner.textContent = down
+    ? `History is not being kept on disk since ${new Date(store.since).toLocaleTimeString()}: ${store.reason}. Protection goes on; the store is retried.`
+    : '';
+}
+
+async function refreshStore() {
+  try {
+    renderStore((await fetch('/api/status').then((r) => r.json())).store);
+  } catch {
+    // the next store event tries again
+  }
 }
 
 function connect() {
@@ -192,7 +209,11 @@ function connect() {
     live.className = 'badge warn';
   });
   es.addEventListener('snapshot', (m) => render(JSON.parse(m.data)));
-  es.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
+  es.addEventListener('event', (m) => {
+    const e = JSON.parse(m.data);
+    addEvent(e);
+    if (e.type === 'STORE_FAILED' || e.type === 'STORE_OK') void refreshStore();
+  });
 }
 
 firstPaint()
