@@ -99,8 +99,6 @@ export class App {
     const clock = this.clock;
     const log = this.log;
     const baseDir = this.options.loaded.isDemo ? process.cwd() : dirname(this.options.loaded.source);
-    const hidBackend =
-      this.options.hidBackend ?? (async () => (await import('./ups/transport/node-hid-backend.js')).nodeHidBackend);
 
     const store = new StorePart({
       path: cfg.store.path,
@@ -125,7 +123,7 @@ export class App {
       clock,
       log,
       baseDir,
-      hidBackend,
+      ...(this.options.hidBackend ? { hidBackend: this.options.hidBackend } : {}),
       recordSnapshot: (s) => {
         store.readings.record(s);
       },

@@ -15,7 +15,8 @@ export interface UpsPartOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly baseDir: string;
-  readonly hidBackend: () => Promise<HidBackend>;
+  /** Replaces node-hid (tests); by default it is loaded only when a USB UPS is configured. */
+  readonly hidBackend?: () => Promise<HidBackend>;
   readonly recordSnapshot: (s: UpsSnapshot) => void;
   readonly recordEvent: (e: NewUpsEvent) => UpsEvent;
   /** Every snapshot and event, after it was recorded. */
@@ -60,7 +61,8 @@ export class UpsPart implements Part {
         clock: this.o.clock,
         log: this.o.log,
         baseDir: this.o.baseDir,
-        hidBackend: this.o.hidBackend,
+        hidBackend:
+          this.o.hidBackend ?? (async () => (await import('../ups/transport/node-hid-backend.js')).nodeHidBackend),
       });
       const monitor = new UpsMonitor(
         ups.name,

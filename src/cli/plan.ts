@@ -1,8 +1,10 @@
+import { dirname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
-import { openDatabase } from '../store/database.js';
-import { RunsStore, simClusterPersistence } from '../store/shutdown-runs.js';
+import { PartList } from '../app/part.js';
+import { StorePart } from '../app/store-part.js';
+import { UpsPart } from '../app/ups-part.js';
 import { ShutdownService } from '../shutdown/service.js';
 import { systemClock } from '../util/clock.js';
 import { parseOptions } from './args.js';
@@ -37,18 +39,47 @@ export async function runPlan(
   }
   const { options } = parseOptions(rest, { values: ['config'] });
   const loaded = loadConfig(typeof options.config === 'string' ? options.config : undefined);
-  const db = openDatabase(loaded.config.store.path);
   // The system clock's timers are unref'd (they must not hold a stopping appliance); this command waits on them.
   const keepAlive = setInterval(() => undefined, 60_000);
+  const log = createLogger({ level: 'silent' });
+  const baseDir = loaded.isDemo ? process.cwd() : dirname(loaded.source);
+  // The same parts the appliance is built from: its store (estimates, the dry run's journal) and, for `check`, its
+  // UPSes, read as the appliance reads them (mains, runtime left, the load-off's UPS). Readings are not kept.
+  const parts = new PartList(log);
   try {
+    const store = await parts.start(
+      new StorePart({
+        path: loaded.config.store.path,
+        clock: systemClock,
+        log,
+        retryMs: 60_000,
+        onHealth: () => undefined,
+      }),
+    );
+    const ups =
+      sub === 'check'
+        ? await parts.start(
+            new UpsPart({
+              config: loaded.config,
+              clock: systemClock,
+              log,
+              baseDir,
+              recordSnapshot: () => undefined,
+              recordEvent: (e) => ({ ...e, id: 0 }),
+              onSnapshot: () => undefined,
+              onEvent: () => undefined,
+            }),
+          )
+        : null;
     const service = new ShutdownService({
       config: loaded.config,
-      journal: new RunsStore(db),
-      simPersistence: simClusterPersistence(db),
+      journal: store.runs,
+      simPersistence: store.simPersistence,
       clock: systemClock,
-      log: createLogger({ level: 'silent' }),
-      sources: [],
+      log,
+      sources: ups?.sources() ?? [],
       recordEvent: () => undefined,
+      baseDir,
     });
     const view = await service.refreshPlan();
     if (!view.plan || !view.estimate) {
@@ -64,6 +95,8 @@ export async function runPlan(
     }
     const plan = view.plan;
     const est = view.estimate;
+    // A driver that cannot be reached is a check result: named, with its error, beside the plan of the rest.
+    for (const u of view.unreachable) err(`driver ${u.driver}: unreachable (its targets are left out): ${u.error}`);
     if (sub === 'show') {
       const rows = [['phase', 'target', 'kind', 'host', 'method', 'timeout s', 'median s', 'p90 s', 'from']];
       for (const p of plan.phases) {
@@ -146,7 +179,7 @@ export async function runPlan(
     err(errorMessage(e));
     return 1;
   } finally {
+    await parts.stopAll(5000);
     clearInterval(keepAlive);
-    db.close();
   }
 }

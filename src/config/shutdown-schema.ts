@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkPlanConfig } from '../shutdown/plan.js';
+import { checkPlanConfig } from './plan-rules.js';
 import { driverSchema } from './driver-schema.js';
 
 /**
@@ -139,6 +139,11 @@ const shutdownObject = z.strictObject({
   default_estimate_s: z
     .strictObject({ vm: z.number().positive().default(60), host: z.number().positive().default(120) })
     .prefault({}),
+  /**
+   * After a run, the policy re-arms only once mains has been back on every UPS, output on, for this long: a restart or
+   * a flicker in the same outage never starts a second run.
+   */
+  rearm_after_s: z.number().min(0).max(86_400).default(60),
   /** Past durations kept per target for its estimate. */
   estimate_samples: z.number().int().min(1).max(1000).default(20),
 });

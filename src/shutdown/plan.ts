@@ -1,3 +1,4 @@
+import { checkPlanConfig, roundUp } from '../config/plan-rules.js';
 import type { PlanConfig, SelectorConfig, ShutdownConfig } from '../config/shutdown-schema.js';
 import { ErrorCode, UpsguardError } from '../errors.js';
 import type { Target } from './drivers/driver.js';
@@ -5,8 +6,8 @@ import { makespanMs, type Estimates, type TargetEstimate } from './estimates.js'
 
 /**
  * The plan model: phases of targets chosen by selectors, the rules that make an order safe, and the estimate.
- * Config-level rules are checked when the config loads (`checkPlanConfig`), the rest again once targets are
- * discovered (`resolvePlan`). Pure.
+ * Config-level rules live in config/plan-rules.ts and are checked when the config loads (`checkPlanConfig`), and again
+ * here with the rest once targets are discovered (`resolvePlan`). Pure.
  */
 export interface ResolvedPhase {
   readonly name: string;
@@ -49,67 +50,6 @@ export class PlanError extends UpsguardError {
     );
     this.problems = problems;
   }
-}
-
-const roundUp = (s: number, unit: number): number => Math.ceil(s / unit) * unit;
-
-/** Rules that need no discovery; each problem as a path under `shutdown` and a reason. */
-export function checkPlanConfig(cfg: ShutdownConfig): { path: (string | number)[]; message: string }[] {
-  const out: { path: (string | number)[]; message: string }[] = [];
-  const plan = cfg.plan;
-  if (!plan) return out;
-  const seen = new Set<string>();
-  plan.phases.forEach((p, i) => {
-    if (seen.has(p.name)) out.push({ path: ['plan', 'phases', i, 'name'], message: `duplicate phase name ${p.name}` });
-    seen.add(p.name);
-    p.targets.forEach((t, j) => {
-      if (t.driver === 'sim' && !cfg.sim_cluster) {
-        out.push({
-          path: ['plan', 'phases', i, 'targets', j, 'driver'],
-          message: 'driver sim needs shutdown.sim_cluster',
-        });
-      } else if (
-        t.driver !== 'sim' &&
-        t.driver !== 'nut-secondaries' &&
-        !cfg.drivers.some((d) => d.name === t.driver)
-      ) {
-        out.push({
-          path: ['plan', 'phases', i, 'targets', j, 'driver'],
-          message: `unknown driver ${t.driver} (available: ${['sim', 'nut-secondaries', ...cfg.drivers.map((d) => d.name)].join(', ')})`,
-        });
-      }
-    });
-  });
-  if (plan.point_of_no_return !== undefined && !seen.has(plan.point_of_no_return)) {
-    out.push({
-      path: ['plan', 'point_of_no_return'],
-      message: `no phase named ${plan.point_of_no_return} (phases: ${[...seen].join(', ')})`,
-    });
-  }
-  const off = roundUp(plan.off_delay_s, plan.delay_unit_s);
-  const on = roundUp(plan.on_delay_s, plan.delay_unit_s);
-  if (on <= off) {
-    out.push({
-      path: ['plan', 'on_delay_s'],
-      message: `start delay ${on} s must be longer than the off delay ${off} s (in the UPS's ${plan.delay_unit_s} s units), or the UPS powers halted hosts again`,
-    });
-  }
-  const last = plan.phases.length - 1;
-  const controller = [plan.self_vm, plan.self_host, plan.ups_host].filter((x): x is string => x !== undefined);
-  plan.phases.forEach((p, i) => {
-    if (i === last) return;
-    for (const t of p.targets) {
-      for (const n of t.names ?? []) {
-        if (controller.includes(n)) {
-          out.push({
-            path: ['plan', 'phases', i, 'targets'],
-            message: `${n} is the appliance's VM, its host or the UPS host and must be in the last phase, not ${p.name}`,
-          });
-        }
-      }
-    }
-  });
-  return out;
 }
 
 function matches(sel: SelectorConfig, t: Target): boolean {
@@ -182,6 +122,8 @@ export function resolvePlan(
   identity: Identity,
   estimates: Estimates,
   defaultUps: string | null,
+  /** Drivers whose discovery failed: what they would have found is missing, which is a check result, not a rule. */
+  unreachable: ReadonlySet<string> = new Set(),
 ): ResolvedPlan {
   const plan = cfg.plan;
   if (!plan) throw new PlanError('(none)', [{ rule: 'no-plan', targets: [], message: 'no shutdown.plan configured' }]);
@@ -193,23 +135,26 @@ export function resolvePlan(
   const self = findSelf(plan, targets, identity);
   const upsHost = plan.ups_host ?? null;
   const byName = new Map(targets.map((t) => [t.name, t]));
+  const notes: string[] = [];
+  const down = [...unreachable].join(', ');
+  for (const d of unreachable) notes.push(`driver ${d} is unreachable: its targets are left out of the plan`);
   for (const [what, n] of [
     ['self_vm', plan.self_vm],
     ['self_host', plan.self_host],
     ['ups_host', plan.ups_host],
   ] as const) {
-    if (n !== undefined && !byName.has(n))
-      problems.push({ rule: 'unknown-target', targets: [n], message: `${what} ${n} was not discovered` });
+    if (n === undefined || byName.has(n)) continue;
+    if (unreachable.size > 0) notes.push(`${what} ${n} was not discovered (unreachable: ${down})`);
+    else problems.push({ rule: 'unknown-target', targets: [n], message: `${what} ${n} was not discovered` });
   }
   const finalNames = [...new Set([upsHost, self.host].filter((x): x is string => x !== null))];
   const phaseOf = new Map<string, number>();
-  const notes: string[] = [];
   const last = plan.phases.length - 1;
   const phases: ResolvedPhase[] = plan.phases.map((p, i) => {
     const chosen: Target[] = [];
     p.targets.forEach((sel, j) => {
       const hit = targets.filter((t) => matches(sel, t));
-      if (hit.length === 0) {
+      if (hit.length === 0 && !unreachable.has(sel.driver)) {
         problems.push({
           rule: 'selects-nothing',
           targets: [],
@@ -335,9 +280,36 @@ export function estimatePlan(plan: ResolvedPlan, estimates: Estimates, hardOffMs
   return { totalS: phases.reduce((s, p) => s + p.seconds, 0), phases, targets };
 }
 
-/** Phases and targets kept by a subset (names of phases or targets); the final step only when none is given. */
+/** Every name a subset may use: the plan's phases, their targets and the final hosts. */
+export function subsetNames(plan: ResolvedPlan): Set<string> {
+  return new Set([
+    ...plan.phases.map((p) => p.name),
+    ...plan.phases.flatMap((p) => p.targets.map((t) => t.name)),
+    ...plan.finalHosts.map((h) => h.name),
+  ]);
+}
+
+/**
+ * Phases and targets kept by a subset (names of phases or targets), without the load-off. `null` is the whole plan;
+ * an empty subset, or one naming something the plan does not hold, is refused (it would run nothing, or everything).
+ */
 export function subsetPlan(plan: ResolvedPlan, subset: readonly string[] | null): ResolvedPlan {
-  if (subset === null || subset.length === 0) return plan;
+  if (subset === null) return plan;
+  if (subset.length === 0) {
+    throw new UpsguardError(
+      ErrorCode.RequestInvalid,
+      'an empty subset names nothing to run; leave "subset" out to run the whole plan',
+    );
+  }
+  const known = subsetNames(plan);
+  const unknown = [...new Set(subset)].filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new UpsguardError(
+      ErrorCode.RequestInvalid,
+      `the subset names what plan ${plan.name} does not hold: ${unknown.join(', ')}`,
+      { unknown },
+    );
+  }
   const want = new Set(subset);
   const phases = plan.phases
     .map((p) => (want.has(p.name) ? p : { ...p, targets: p.targets.filter((t) => want.has(t.name)) }))

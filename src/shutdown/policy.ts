@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../config/shutdown-schema.js';
-import type { UpsSnapshot } from '../ups/events.js';
+import type { CommsState, UpsSnapshot } from '../ups/events.js';
 
 /**
  * Pure: from snapshots over time, the config and the time now, decide normal, warning or critical, and why. It follows
@@ -31,6 +31,8 @@ export interface UpsTrack {
   readonly runtime: number | null;
   /** ms since epoch; 0 if never heard from. */
   readonly lastContactAt: number;
+  /** The monitor's contact state in the last snapshot. The dead time is the policy's own, from `lastContactAt`. */
+  readonly comms: CommsState;
 }
 
 export type PolicyState = Readonly<Record<string, UpsTrack>>;
@@ -59,7 +61,7 @@ function num(v: string | undefined): number | null {
 export function track(prev: UpsTrack | undefined, s: UpsSnapshot): UpsTrack {
   const heard = s.comms === 'ok' || s.comms === 'stale';
   if (!heard && prev && s.status.length === 0) {
-    return { ...prev, lastContactAt: Math.max(prev.lastContactAt, s.lastContactAt) };
+    return { ...prev, comms: s.comms, lastContactAt: Math.max(prev.lastContactAt, s.lastContactAt) };
   }
   const ob = s.status.includes('OB');
   const lb = s.status.includes('LB');
@@ -72,6 +74,7 @@ export function track(prev: UpsTrack | undefined, s: UpsSnapshot): UpsTrack {
     charge: num(s.variables['battery.charge']),
     runtime: num(s.variables['battery.runtime']),
     lastContactAt: s.lastContactAt,
+    comms: s.comms,
   };
 }
 
@@ -95,6 +98,19 @@ export function judgeUps(t: UpsTrack, cfg: PolicyConfig, now: number, planEstima
   const silentMs = t.lastContactAt > 0 ? now - t.lastContactAt : 0;
   const dead = t.lastContactAt > 0 && silentMs > deadMs;
   const has = (tok: string): boolean => t.status.includes(tok);
+  const heard = t.comms === 'ok' || t.comms === 'stale';
+
+  // 0. A UPS the appliance cannot see protects nothing: never reached, or contact lost (at once, whatever the monitor's
+  // own timing; only the dead time below, counted here from the last contact, can make it critical).
+  if (!heard && t.lastContactAt === 0) {
+    warning.push(r('comms', `${t.ups}: never reached: nothing is protected until it answers`));
+  } else if (!heard && !(silentMs > deadMs)) {
+    warning.push(
+      r('comms', `${t.ups}: contact lost ${Math.round(silentMs / 1000)} s ago: nothing is protected until it answers`, {
+        silentS: Math.round(silentMs / 1000),
+      }),
+    );
+  }
 
   // 1. FSD.
   if (has('FSD')) critical.push(r('fsd', `${t.ups}: forced shutdown (FSD) set`));

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
-import type { RunMode, RunsStore, StepAction, StepResult, StepRow } from '../store/shutdown-runs.js';
+import type { Logger } from '../log.js';
+import type { RunMode, ShutdownJournal, StepAction, StepResult, StepRow, TargetOutcome } from './journal.js';
 import type { Clock } from '../util/clock.js';
 import type { PowerState, ShutdownDriver, Target } from './drivers/driver.js';
 import { sleep, withClockTimeout } from './limits.js';
@@ -16,7 +17,7 @@ export interface TargetContext {
   readonly method: 'graceful' | 'hard';
   readonly timeoutMs: number;
   readonly driver: ShutdownDriver;
-  readonly journal: RunsStore;
+  readonly journal: ShutdownJournal;
   readonly clock: Clock;
   readonly pollIntervalMs: number;
   readonly callTimeoutMs: number;
@@ -25,22 +26,33 @@ export interface TargetContext {
   readonly stopping: () => boolean;
   readonly learn: (target: Target, source: 'run' | 'dry', ms: number) => void;
   readonly prior: readonly StepRow[];
+  /** Each power action of a real run, before and after, is one line at info. */
+  readonly log: Logger;
 }
 
-export type TargetOutcome = 'off' | 'already_off' | 'hard_off' | 'failed' | 'dry' | 'stopped';
+const ACTION_LABEL: Partial<Record<StepAction, string>> = {
+  graceful: 'graceful shutdown',
+  hard_off: 'hard power-off',
+  power_on: 'power on',
+};
 
-const FINAL = 'final';
+export type { TargetOutcome } from './journal.js';
 
 export async function runTarget(t: Target, ctx: TargetContext): Promise<{ outcome: TargetOutcome; error?: string }> {
   const { journal, clock } = ctx;
-  const done = ctx.prior.find((s) => s.action === 'wait' && s.detail?.startsWith(FINAL) && s.finishedAt !== null);
-  if (done) return { outcome: (done.detail?.slice(FINAL.length + 1) ?? 'off') as TargetOutcome };
+  const startedAt = clock.now();
+  const done = ctx.prior.findLast((s) => s.outcome !== null && s.finishedAt !== null);
+  if (done?.outcome) return { outcome: done.outcome };
 
   const step = async <T>(
     action: StepAction,
     fn: () => Promise<T>,
     detail?: (v: T) => string,
   ): Promise<{ ok: true; value: T } | { ok: false; error: string }> => {
+    const label = ctx.mode === 'real' ? ACTION_LABEL[action] : undefined;
+    const what = `${label ?? action} of ${t.kind} ${t.name} (${t.driver}, phase ${ctx.phase})`;
+    const fields = { run: ctx.runId, target: t.name, driver: t.driver, action };
+    if (label) ctx.log.info(fields, `${what}: sending`);
     const id = journal.beginStep({
       runId: ctx.runId,
       phase: ctx.phase,
@@ -58,9 +70,11 @@ export async function runTarget(t: Target, ctx: TargetContext): Promise<{ outcom
         null,
         detail?.(value),
       );
+      if (label) ctx.log.info(fields, `${what}: accepted`);
       return { ok: true, value };
     } catch (err) {
       journal.finishStep(id, clock.now(), 'failed', errorMessage(err));
+      if (label) ctx.log.warn({ ...fields, err: errorMessage(err) }, `${what}: failed: ${errorMessage(err)}`);
       return { ok: false, error: errorMessage(err) };
     }
   };
@@ -81,15 +95,30 @@ export async function runTarget(t: Target, ctx: TargetContext): Promise<{ outcom
       });
       journal.finishStep(rid, clock.now(), 'ok', null, note);
     }
-    const id = journal.beginStep({
+    journal.recordOutcome({
       runId: ctx.runId,
       phase: ctx.phase,
       target: t.name,
       driver: t.driver,
-      action: 'wait',
       at: clock.now(),
+      result,
+      outcome,
+      error: error ?? null,
+      detail: `final:${outcome}`,
     });
-    journal.finishStep(id, clock.now(), result, error ?? null, `${FINAL}:${outcome}`);
+    if (ctx.mode === 'real') {
+      const fields = { run: ctx.runId, target: t.name, driver: t.driver, outcome };
+      if (outcome === 'failed') ctx.log.warn(fields, `${t.kind} ${t.name} failed: ${error ?? 'failed'}`);
+      else if (outcome === 'already_off') ctx.log.info(fields, `${t.kind} ${t.name} was already off`);
+      else if (outcome === 'off' || outcome === 'hard_off') {
+        const first = ctx.prior[0]?.startedAt ?? startedAt;
+        const took = Math.round((clock.now() - first) / 100) / 10;
+        ctx.log.info(
+          fields,
+          `${t.kind} ${t.name} is off after ${took} s${outcome === 'hard_off' ? ' (hard power-off)' : ''}`,
+        );
+      }
+    }
     return error === undefined ? { outcome } : { outcome, error };
   };
   const read = async (): Promise<PowerState> => {

@@ -1,11 +1,12 @@
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunMode, RunRow, RunsStore, StepRow } from '../store/shutdown-runs.js';
+import type { RunMode, RunRow, ShutdownJournal, StepRow } from './journal.js';
 import type { UpsEventType } from '../ups/events.js';
 import type { Clock } from '../util/clock.js';
 import { Listeners } from '../util/listeners.js';
 import { dryDriver, type ShutdownDriver, type Target } from './drivers/driver.js';
 import { Limiter, withClockTimeout } from './limits.js';
+import { initialMainsReturn, mainsReturn } from './mains-return.js';
 import type { ResolvedPlan } from './plan.js';
 import { runTarget, type TargetOutcome } from './run-target.js';
 
@@ -28,7 +29,7 @@ export interface RunnerTimings {
 }
 
 export interface RunnerDeps {
-  readonly journal: RunsStore;
+  readonly journal: ShutdownJournal;
   readonly drivers: ReadonlyMap<string, ShutdownDriver>;
   readonly clock: Clock;
   readonly log: Logger;
@@ -57,7 +58,7 @@ export class ShutdownRunner {
   readonly events: Listeners<RunnerEvents>;
   private readonly active = new Map<number, Promise<RunRow>>();
 
-  get journal(): RunsStore {
+  get journal(): ShutdownJournal {
     return this.deps.journal;
   }
 
@@ -87,13 +88,20 @@ export class ShutdownRunner {
       subset: opts.subset && opts.subset.length > 0 ? opts.subset : null,
       planJson: JSON.stringify(plan),
     });
+    this.deps.log.info(
+      { run: runId, mode: opts.mode, plan: plan.name },
+      `shutdown run ${runId} (${opts.mode}) of plan ${plan.name} started: ${opts.reason}`,
+    );
     return { runId, done: this.track(runId, this.execute(runId, plan, opts.mode, false)) };
   }
 
   /** Resumes every real run the journal shows unfinished (after a crash or restart). */
   resume(): Promise<RunRow>[] {
     return this.deps.journal.unfinished('real').map((r) => {
-      this.deps.log.warn({ run: r.id }, 'resuming an unfinished shutdown run');
+      this.deps.log.warn(
+        { run: r.id, plan: r.plan },
+        `shutdown run ${r.id} (real) of plan ${r.plan} resumed after a restart${r.passedPonr ? ', past the point of no return' : ''}`,
+      );
       return this.track(r.id, this.execute(r.id, JSON.parse(r.planJson) as ResolvedPlan, 'real', r.passedPonr));
     });
   }
@@ -112,22 +120,24 @@ export class ShutdownRunner {
     const { journal, clock, log } = this.deps;
     const prior = journal.steps(runId);
     let ponr = passedPonr;
-    let stopped = false;
     const failures: string[] = [];
-    const shed: Target[] = [];
+    // What the journal says was already shut down before a restart counts as shed, as what this attempt sheds.
+    const shed = new Map<string, Target>(shedInJournal(plan, prior).map((t) => [t.name, t]));
     const ups = plan.loadOff?.ups ?? '';
-    // "Mains returned" means back after being lost: a test run started on mains is not stopped by it. A resumed run
-    // was started by an outage, as far as anyone can tell now.
-    let mainsWasLost = prior.length > 0 || !this.deps.ups.mainsOnline(ups);
+    // Mains is read only when it can matter: a dry run or a subset never stops for it.
+    const watchMains = mode === 'real' && plan.loadOff !== null;
+    let mains = initialMainsReturn(prior.length > 0, !watchMains || this.deps.ups.mainsOnline(ups));
     const stopping = (): boolean => {
-      if (mode === 'dry' || ponr || !plan.loadOff) return false;
-      const online = this.deps.ups.mainsOnline(ups);
-      if (!online) mainsWasLost = true;
-      if (!stopped && online && mainsWasLost) {
-        stopped = true;
-        log.warn({ run: runId }, 'mains returned before the point of no return: stopping the run');
-      }
-      return stopped;
+      if (!watchMains || ponr) return false;
+      const r = mainsReturn(mains, {
+        dry: false,
+        passedPonr: false,
+        hasLoadOff: true,
+        mainsOnline: this.deps.ups.mainsOnline(ups),
+      });
+      mains = r.state;
+      if (r.justStopped) log.warn({ run: runId }, 'mains returned before the point of no return: stopping the run');
+      return r.stopping;
     };
     const drivers = new Map<string, ShutdownDriver>();
     for (const [name, d] of this.deps.drivers) drivers.set(name, mode === 'dry' ? dryDriver(d, () => undefined) : d);
@@ -184,8 +194,9 @@ export class ShutdownRunner {
             journal.addDuration(x.name, source, ms, clock.now(), this.deps.estimateSamples);
           },
           prior: prior.filter((s) => s.target === t.name && s.phase === phase),
+          log,
         });
-        if (isShed(r.outcome)) shed.push(t);
+        if (isShed(r.outcome)) shed.set(t.name, t);
         if (r.outcome === 'failed') {
           failures.push(`${t.name}: ${r.error ?? 'failed'}`);
           this.deps.notify('SHUTDOWN_TARGET_FAILED', ups, `${t.name} (${phase}): ${r.error ?? 'failed'}`);
@@ -206,12 +217,13 @@ export class ShutdownRunner {
           return `${results.length} checks ok`;
         });
       }
-    } else if (plan.loadOff && this.deps.ups.setFsd && !prior.some((s) => s.action === 'fsd')) {
+    } else if (plan.loadOff && this.deps.ups.setFsd && latest(prior, (s) => s.action === 'fsd')?.result !== 'ok') {
       const setFsd = this.deps.ups.setFsd.bind(this.deps.ups);
-      await journaled('(start)', ups, 'fsd', async () => {
+      const ok = await journaled('(start)', ups, 'fsd', async () => {
         await setFsd(ups);
         return 'FSD raised for NUT clients';
       });
+      if (ok) log.warn({ run: runId, ups }, `FSD raised on ${ups} for the NUT clients (upsmon secondaries shut down)`);
     }
 
     for (const phase of plan.phases) {
@@ -229,23 +241,30 @@ export class ShutdownRunner {
     }
 
     if (stopping()) {
-      if (plan.restartShed) await this.restartShed(shed, prior, drivers, journaled);
-      return this.close(runId, 'aborted', `mains returned before the point of no return; ${shed.length} targets shed`);
+      if (plan.restartShed) await this.restartShed([...shed.values()], prior, drivers, journaled);
+      return this.close(runId, 'aborted', `mains returned before the point of no return; ${shed.size} targets shed`);
     }
 
     if (plan.loadOff) {
       const lo = plan.loadOff;
-      const sent = prior.find((s) => s.action === 'load_off');
-      const pending = mode === 'real' && sent ? this.deps.ups.loadOffPending(lo.ups) : null;
-      if (sent?.result === 'ok' || (sent && sent.finishedAt === null && pending === true)) {
+      // The latest load-off row decides: an earlier one interrupted by a crash was followed by one that went out.
+      const sent = latest(prior, (s) => s.action === 'load_off');
+      const pending = mode === 'real' && sent && sent.finishedAt === null ? this.deps.ups.loadOffPending(lo.ups) : null;
+      if (sent?.result === 'ok' || sent?.result === 'took_effect' || (sent?.finishedAt === null && pending === true)) {
         if (sent.finishedAt === null)
           journal.finishStep(sent.id, clock.now(), 'took_effect', null, 'UPS countdown running');
       } else {
         if (sent && sent.finishedAt === null) journal.finishStep(sent.id, clock.now(), 'interrupted');
+        const delays = `output off in ${lo.offDelayS} s, back ${lo.onDelayS} s after mains returns`;
+        if (mode === 'real') log.info({ run: runId, ups: lo.ups }, `UPS ${lo.ups} load-off: sending (${delays})`);
         const ok = await journaled('(final)', lo.ups, 'load_off', async () => {
           if (mode === 'real') await this.deps.ups.loadOff(lo.ups, lo.offDelayS, lo.onDelayS);
           return `off in ${lo.offDelayS} s, on ${lo.onDelayS} s after mains returns`;
         });
+        if (mode === 'real') {
+          if (ok) log.warn({ run: runId, ups: lo.ups }, `UPS ${lo.ups} load-off sent: ${delays}`);
+          else log.error({ run: runId, ups: lo.ups }, `UPS ${lo.ups} load-off failed`);
+        }
         if (ok && mode === 'real') {
           this.deps.notify(
             'LOAD_OFF',
@@ -280,10 +299,14 @@ export class ShutdownRunner {
       if (already.has(t.name)) continue;
       const d = drivers.get(t.driver);
       if (!d) continue;
-      await journaled('(restart)', t.name, 'power_on', async () => {
+      const what = `power on of ${t.kind} ${t.name} (${t.driver}, restarting what was shed)`;
+      this.deps.log.info({ target: t.name, driver: t.driver }, `${what}: sending`);
+      const ok = await journaled('(restart)', t.name, 'power_on', async () => {
         await d.powerOn(t);
         return `${t.driver}: power on`;
       });
+      if (ok) this.deps.log.info({ target: t.name, driver: t.driver }, `${what}: accepted`);
+      else this.deps.log.warn({ target: t.name, driver: t.driver }, `${what}: failed`);
     }
   }
 
@@ -291,6 +314,9 @@ export class ShutdownRunner {
     const { journal, clock } = this.deps;
     journal.finishRun(runId, status, clock.now(), summary);
     const row = journal.run(runId)!;
+    const line = `shutdown run ${runId} of plan ${row.plan} ${status}: ${summary}`;
+    if (status === 'completed') this.deps.log.info({ run: runId, status }, line);
+    else this.deps.log.warn({ run: runId, status }, line);
     const ups = (JSON.parse(row.planJson) as ResolvedPlan).loadOff?.ups ?? '';
     // Dry runs report through the scheduled check (SHUTDOWN_CHECK_FAILED), not as shutdowns.
     if (row.mode === 'real') {
@@ -299,6 +325,32 @@ export class ShutdownRunner {
     }
     return row;
   }
+}
+
+/** The latest journal row that matches. */
+function latest(rows: readonly StepRow[], match: (s: StepRow) => boolean): StepRow | undefined {
+  for (let i = rows.length - 1; i >= 0; i--) if (match(rows[i]!)) return rows[i];
+  return undefined;
+}
+
+/**
+ * The targets of the plan the journal shows as shut down or asked to: a final outcome off or hard off, or a
+ * graceful shutdown or hard power-off that went out (ok) or took effect.
+ */
+export function shedInJournal(plan: ResolvedPlan, prior: readonly StepRow[]): Target[] {
+  const out: Target[] = [];
+  for (const phase of plan.phases) {
+    for (const t of phase.targets) {
+      const rows = prior.filter((s) => s.target === t.name && s.phase === phase.name);
+      const outcome = latest(rows, (s) => s.outcome !== null)?.outcome ?? undefined;
+      const acted = rows.some(
+        (s) =>
+          (s.action === 'graceful' || s.action === 'hard_off') && (s.result === 'ok' || s.result === 'took_effect'),
+      );
+      if (outcome === 'off' || outcome === 'hard_off' || (outcome === undefined && acted)) out.push(t);
+    }
+  }
+  return out;
 }
 
 function isShed(o: TargetOutcome): boolean {

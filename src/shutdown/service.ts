@@ -1,40 +1,28 @@
-import { networkInterfaces, hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunMode, RunRow, RunsStore } from '../store/shutdown-runs.js';
 import type { NewUpsEvent, UpsEventType, UpsSnapshot } from '../ups/events.js';
-import type { UpsSource } from '../ups/ups-source.js';
 import type { Clock } from '../util/clock.js';
-import type { ShutdownDriver, Target } from './drivers/driver.js';
+import type { DriverReport } from './driver-report.js';
+import type { ShutdownDriver } from './drivers/driver.js';
 import { NUT_SECONDARIES_DRIVER, NutSecondariesDriver, type NutSecondariesServer } from './drivers/nut-secondaries.js';
-import { checkDriver, type DriverReport } from './driver-report.js';
-import { createDrivers } from './drivers/registry.js';
 import { SimDriver } from './drivers/sim.js';
-import { Estimates } from './estimates.js';
-import {
-  PlanError,
-  estimatePlan,
-  resolvePlan,
-  subsetPlan,
-  type Identity,
-  type PlanEstimate,
-  type PlanProblem,
-  type ResolvedPlan,
-} from './plan.js';
-import { decide, describeDecision, trackAll, type Decision, type PolicyState } from './policy.js';
+import type { Estimates } from './estimates.js';
+import type { RunMode, RunRow, ShutdownJournal } from './journal.js';
+import { PlanError, subsetPlan, type Identity } from './plan.js';
+import { PlanService, type PlanView } from './plan-service.js';
+import type { Decision } from './policy.js';
+import { PolicyWatcher } from './policy-watcher.js';
 import { ShutdownRunner, type UpsControl } from './runner.js';
 import { SimCluster, type SimClusterPersistence } from './sim-cluster.js';
+import type { WatchedSource } from './watched-sources.js';
 
-export interface WatchedSource {
-  readonly name: string;
-  readonly source: UpsSource;
-  snapshot(): UpsSnapshot;
-}
+export type { PlanView, UnreachableDriver } from './plan-service.js';
+export type { WatchedSource } from './watched-sources.js';
 
 export interface ShutdownServiceOptions {
   readonly config: Readonly<Config>;
-  readonly journal: RunsStore;
+  readonly journal: ShutdownJournal;
   readonly simPersistence: SimClusterPersistence;
   readonly clock: Clock;
   readonly log: Logger;
@@ -48,77 +36,48 @@ export interface ShutdownServiceOptions {
   readonly setFsd?: (ups: string) => void;
   /** The NUT server, for the `nut-secondaries` target kind; null while it is not running. */
   readonly nutServer?: () => NutSecondariesServer | null;
-}
-
-export interface PlanView {
-  readonly plan: ResolvedPlan | null;
-  readonly estimate: PlanEstimate | null;
-  readonly problems: readonly PlanProblem[];
-}
-
-function localIdentity(): Identity {
-  const macs = Object.values(networkInterfaces())
-    .flatMap((l) => l ?? [])
-    .map((i) => i.mac.toLowerCase())
-    .filter((m) => m !== '00:00:00:00:00:00');
-  return { macs, hostname: hostname() };
+  /** Drivers built elsewhere (tests), by name: they take the place of configured drivers of the same name. */
+  readonly drivers?: ReadonlyMap<string, ShutdownDriver>;
 }
 
 /**
- * Ties the policy, the plan and the runner to the running appliance: every snapshot goes through the policy; a
- * critical decision starts the real run once per outage; the API and the scheduled dry run come through here.
+ * The shutdown side behind one façade: the policy watcher (decisions, the outage latch, the trigger), the plan service
+ * (drivers, discovery, the plan view, estimates, driver reports) and the runner. The API, the page, the CLI and the
+ * scheduled dry run come through here.
  */
 export class ShutdownService {
   readonly cluster: SimCluster | null;
   readonly runner: ShutdownRunner;
-  private readonly drivers = new Map<string, ShutdownDriver>();
-  private policyState: PolicyState = {};
-  private last: Decision | null = null;
-  private tripped = false;
-  /** Off until unfinished runs have been resumed, so a restart never starts a second run beside the first. */
-  private ready = false;
-  private view: PlanView = { plan: null, estimate: null, problems: [] };
+  private readonly plans: PlanService;
+  private readonly policy: PolicyWatcher;
   private unsubscribe: (() => void)[] = [];
-  private lastReports: readonly DriverReport[] = [];
-  private driversLoaded: Promise<void> | null = null;
 
   constructor(private readonly o: ShutdownServiceOptions) {
     const sc = o.config.shutdown.sim_cluster;
     this.cluster = sc ? new SimCluster(sc, o.clock, o.simPersistence) : null;
-    if (this.cluster) this.drivers.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
+    const given = new Map<string, ShutdownDriver>();
+    if (this.cluster) given.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
     if (o.nutServer) {
-      this.drivers.set(
-        NUT_SECONDARIES_DRIVER,
-        new NutSecondariesDriver(
-          o.nutServer,
-          o.config.ups.map((u) => u.name),
-          () => o.clock.now(),
-        ),
-      );
+      const names = o.config.ups.map((u) => u.name);
+      given.set(NUT_SECONDARIES_DRIVER, new NutSecondariesDriver(o.nutServer, names, () => o.clock.now()));
     }
-    const control: UpsControl = {
-      loadOff: async (ups, off, on) => {
-        await this.source(ups).source.command('shutdown.return', { offDelay: off, onDelay: on });
-      },
-      loadOffPending: (ups) => {
-        const v = this.source(ups).snapshot().variables['ups.timer.shutdown'];
-        return v === undefined ? null : Number(v) >= 0;
-      },
-      setFsd: (ups) => {
-        o.setFsd?.(ups);
-        return Promise.resolve();
-      },
-      mainsOnline: (ups) => {
-        const s = this.source(ups).snapshot();
-        return s.comms === 'ok' && s.status.includes('OL') && !s.status.includes('OB');
-      },
-    };
+    for (const [name, d] of o.drivers ?? []) given.set(name, d);
+    this.plans = new PlanService({
+      config: o.config,
+      journal: o.journal,
+      clock: o.clock,
+      log: o.log,
+      sources: o.sources,
+      given,
+      ...(o.identity ? { identity: o.identity } : {}),
+      ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
+    });
     this.runner = new ShutdownRunner({
       journal: o.journal,
-      drivers: this.drivers,
+      drivers: this.plans.drivers,
       clock: o.clock,
       log: o.log.child({ part: 'runner' }),
-      ups: control,
+      ups: this.upsControl(),
       timings: {
         pollIntervalMs: o.config.shutdown.poll_interval_ms,
         callTimeoutMs: o.config.shutdown.call_timeout_ms,
@@ -129,22 +88,24 @@ export class ShutdownService {
         this.event(type, ups, message);
       },
     });
-  }
-
-  /** The real platforms' drivers, loaded once for the kinds configured; the runner reads this same map. */
-  private ensureDrivers(): Promise<void> {
-    this.driversLoaded ??= createDrivers(this.o.config.shutdown.drivers, {
-      clock: this.o.clock,
-      log: this.o.log.child({ part: 'driver' }),
-      baseDir: this.o.baseDir ?? process.cwd(),
-    }).then((made) => {
-      for (const [name, d] of made) this.drivers.set(name, d);
+    this.policy = new PolicyWatcher({
+      config: o.config,
+      latch: o.journal,
+      clock: o.clock,
+      log: o.log,
+      planEstimateS: () => this.plans.plan().estimate?.totalS ?? null,
+      realRunActive: () => this.realRunActive(),
+      trigger: (reason) => {
+        this.trigger(reason);
+      },
+      event: (type, ups, message) => {
+        this.event(type, ups, message);
+      },
     });
-    return this.driversLoaded;
   }
 
   async start(): Promise<void> {
-    await this.ensureDrivers();
+    await this.plans.ensureDrivers();
     // The clock's timers are unref'd; until the web server listens, nothing else keeps the process alive.
     const hold = setInterval(() => undefined, 1000);
     try {
@@ -152,10 +113,13 @@ export class ShutdownService {
     } finally {
       clearInterval(hold);
     }
+    // A run left unfinished was started by an outage: that outage is still latched, whatever this process remembers.
+    const unfinished = this.o.journal.unfinished('real');
+    if (unfinished.length > 0) this.policy.latch(`run ${unfinished[0]?.id ?? '?'} resumed`);
     for (const p of this.runner.resume()) void p.then(() => this.refreshPlan());
     // The page shows what each driver found from the start, not only after the first daily check.
     void this.checkDrivers();
-    this.ready = true;
+    this.policy.arm();
     this.unsubscribe.push(
       this.runner.events.on('finished', () => {
         void this.refreshPlan();
@@ -169,99 +133,42 @@ export class ShutdownService {
   }
 
   decision(): Decision | null {
-    return this.last;
-  }
-
-  /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
-  async checkDrivers(): Promise<readonly DriverReport[]> {
-    await this.ensureDrivers();
-    const reports: DriverReport[] = [];
-    for (const d of this.drivers.values()) {
-      reports.push(await checkDriver(d, () => this.o.clock.now(), this.o.config.shutdown.call_timeout_ms));
-    }
-    this.lastReports = reports;
-    return reports;
-  }
-
-  /** The last driver check, or an empty list before the first. */
-  driverReports(): readonly DriverReport[] {
-    return this.lastReports;
-  }
-
-  plan(): PlanView {
-    return this.view;
-  }
-
-  /** Discovers targets and resolves the plan again; problems are kept for the page and the CLI. */
-  async refreshPlan(): Promise<PlanView> {
-    await this.ensureDrivers();
-    const cfg = this.o.config.shutdown;
-    if (!cfg.plan) {
-      this.view = { plan: null, estimate: null, problems: [] };
-      return this.view;
-    }
-    const estimates = this.estimates();
-    try {
-      const targets: Target[] = [];
-      for (const d of this.drivers.values()) targets.push(...(await d.discover()));
-      const plan = resolvePlan(
-        cfg,
-        targets,
-        this.o.identity ?? localIdentity(),
-        estimates,
-        this.o.config.ups[0]?.name ?? null,
-      );
-      const lo = plan.loadOff;
-      const honours = lo ? this.o.sources.find((u) => u.name === lo.ups)?.source.loadOffHonoursDelay?.() : undefined;
-      const notes =
-        lo && honours === false
-          ? [
-              ...plan.notes,
-              `warning: UPS ${lo.ups} cannot delay its load-off (its only load-off cuts the output at once), so ${plan.finalHosts.map((h) => h.name).join(', ')} may lose power while halting; use a UPS with shutdown-delay registers for the final hosts`,
-            ]
-          : plan.notes;
-      const resolved = { ...plan, notes };
-      this.view = {
-        plan: resolved,
-        estimate: estimatePlan(resolved, estimates, cfg.hard_off_timeout_s * 1000),
-        problems: [],
-      };
-    } catch (err) {
-      const problems =
-        err instanceof PlanError
-          ? err.problems
-          : [{ rule: 'discovery', targets: [], message: `discovery failed: ${errorMessage(err)}` }];
-      this.o.log.error({ problems: problems.map((p) => p.message) }, 'the shutdown plan is invalid');
-      this.view = { plan: null, estimate: null, problems };
-    }
-    return this.view;
+    return this.policy.decision();
   }
 
   /** Feeds the policy; a critical decision starts the real run once per outage. */
   onSnapshot(s: UpsSnapshot): void {
-    this.policyState = trackAll(this.policyState, s);
-    this.evaluate();
+    this.policy.onSnapshot(s);
   }
 
   evaluate(): Decision {
-    const d = decide(this.policyState, this.o.config.policy, this.o.clock.now(), this.view.estimate?.totalS ?? null);
-    const prev = this.last;
-    this.last = d;
-    if (prev?.level !== d.level) {
-      const type: UpsEventType =
-        d.level === 'critical' ? 'POLICY_CRITICAL' : d.level === 'warning' ? 'POLICY_WARNING' : 'POLICY_NORMAL';
-      if (prev !== null || d.level !== 'normal') this.event(type, d.reasons[0]?.ups ?? '', describeDecision(d));
-    }
-    if (d.level === 'critical' && !this.tripped && this.ready) {
-      this.tripped = true;
-      this.trigger(describeDecision(d));
-    } else if (d.level === 'normal' && this.tripped && !this.realRunActive() && this.allOnLine()) {
-      this.tripped = false;
-    }
-    return d;
+    return this.policy.evaluate();
   }
 
-  /** Starts a run now (API, test button, scheduled dry run). */
+  /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
+  checkDrivers(): Promise<readonly DriverReport[]> {
+    return this.plans.checkDrivers();
+  }
+
+  /** The last driver check, or an empty list before the first. */
+  driverReports(): readonly DriverReport[] {
+    return this.plans.driverReports();
+  }
+
+  plan(): PlanView {
+    return this.plans.plan();
+  }
+
+  /** Discovers targets and resolves the plan again; problems are kept for the page and the CLI. */
+  refreshPlan(): Promise<PlanView> {
+    return this.plans.refreshPlan();
+  }
+
+  estimates(): Estimates {
+    return this.plans.estimates();
+  }
+
+  /** Starts a run now (API, test button, scheduled dry run). A subset is refused when empty or naming the unknown. */
   async startRun(
     mode: RunMode,
     reason: string,
@@ -295,18 +202,29 @@ export class ShutdownService {
     );
   }
 
-  /** Re-arm only once mains is back on every UPS with its output on: not while a load-off has left it dark. */
-  private allOnLine(): boolean {
-    return Object.values(this.policyState).every((t) => t.status.includes('OL') && !t.status.includes('OFF'));
+  /** The few things the runner asks of the UPS side, through each UPS's one source. */
+  private upsControl(): UpsControl {
+    return {
+      loadOff: async (ups, off, on) => {
+        await this.source(ups).source.command('shutdown.return', { offDelay: off, onDelay: on });
+      },
+      loadOffPending: (ups) => {
+        const v = this.source(ups).snapshot().variables['ups.timer.shutdown'];
+        return v === undefined ? null : Number(v) >= 0;
+      },
+      setFsd: (ups) => {
+        this.o.setFsd?.(ups);
+        return Promise.resolve();
+      },
+      mainsOnline: (ups) => {
+        const s = this.source(ups).snapshot();
+        return s.comms === 'ok' && s.status.includes('OL') && !s.status.includes('OB');
+      },
+    };
   }
 
   private realRunActive(): boolean {
     return this.runner.activeRuns().some((id) => this.o.journal.run(id)?.mode === 'real');
-  }
-
-  estimates(): Estimates {
-    const d = this.o.config.shutdown.default_estimate_s;
-    return new Estimates(this.o.journal.durations(), { vm: d.vm * 1000, host: d.host * 1000 });
   }
 
   private source(name: string): WatchedSource {

@@ -1,40 +1,20 @@
+import type {
+  NewRun,
+  NewStep,
+  RunMode,
+  RunRow,
+  RunStatus,
+  ShutdownJournal,
+  StepAction,
+  StepResult,
+  StepRow,
+  TargetOutcome,
+  TargetOutcomeRow,
+} from '../shutdown/journal.js';
 import type { SimClusterPersistence, SimTargetState } from '../shutdown/sim-cluster.js';
 import type { Db } from './database.js';
 
-export type RunMode = 'dry' | 'real';
-export type RunStatus = 'running' | 'completed' | 'aborted' | 'failed';
-export type StepAction = 'read' | 'graceful' | 'wait' | 'hard_off' | 'load_off' | 'power_on' | 'check' | 'fsd';
-export type StepResult = 'ok' | 'failed' | 'timeout' | 'skipped' | 'dry' | 'interrupted' | 'took_effect';
-
-export interface RunRow {
-  readonly id: number;
-  readonly plan: string;
-  readonly mode: RunMode;
-  readonly reason: string;
-  readonly status: RunStatus;
-  readonly startedAt: number;
-  readonly finishedAt: number | null;
-  readonly estimateS: number | null;
-  readonly runtimeLeftS: number | null;
-  readonly subset: readonly string[] | null;
-  readonly planJson: string;
-  readonly passedPonr: boolean;
-  readonly summary: string | null;
-}
-
-export interface StepRow {
-  readonly id: number;
-  readonly runId: number;
-  readonly phase: string;
-  readonly target: string;
-  readonly driver: string;
-  readonly action: StepAction;
-  readonly startedAt: number;
-  readonly finishedAt: number | null;
-  readonly result: StepResult | null;
-  readonly error: string | null;
-  readonly detail: string | null;
-}
+export type { RunMode, RunRow, RunStatus, StepAction, StepResult, StepRow } from '../shutdown/journal.js';
 
 interface RawRun {
   id: number;
@@ -64,6 +44,7 @@ interface RawStep {
   result: StepResult | null;
   error: string | null;
   detail: string | null;
+  outcome: TargetOutcome | null;
 }
 
 const runRow = (r: RawRun): RunRow => ({
@@ -94,13 +75,14 @@ const stepRow = (r: RawStep): StepRow => ({
   result: r.result,
   error: r.error,
   detail: r.detail,
+  outcome: r.outcome,
 });
 
 /**
- * The shutdown journal. Every step is written before it is acted on (`begin`) and after (`finish`); better-sqlite3 is
+ * The shutdown journal (the shutdown domain's port, shutdown/journal.ts), in SQLite. Every step is written before it is acted on (`begin`) and after (`finish`); better-sqlite3 is
  * synchronous, so when `begin` returns the row is in the WAL and survives a SIGKILL.
  */
-export class RunsStore {
+export class RunsStore implements ShutdownJournal {
   private readonly beginStmt;
   private readonly finishStmt;
 
@@ -114,16 +96,7 @@ export class RunsStore {
     );
   }
 
-  createRun(r: {
-    plan: string;
-    mode: RunMode;
-    reason: string;
-    startedAt: number;
-    estimateS: number | null;
-    runtimeLeftS: number | null;
-    subset: readonly string[] | null;
-    planJson: string;
-  }): number {
+  createRun(r: NewRun): number {
     const info = this.db
       .prepare(
         `INSERT INTO shutdown_runs (plan, mode, reason, status, started_at, estimate_s, runtime_left_s, subset, plan_json)
@@ -152,21 +125,23 @@ export class RunsStore {
     this.db.prepare('UPDATE shutdown_runs SET passed_ponr = 1 WHERE id = ?').run(id);
   }
 
-  beginStep(s: {
-    runId: number;
-    phase: string;
-    target: string;
-    driver: string;
-    action: StepAction;
-    at: number;
-    detail?: string;
-  }): number {
+  beginStep(s: NewStep): number {
     const info = this.beginStmt.run(s.runId, s.phase, s.target, s.driver, s.action, s.at, s.detail ?? null);
     return Number(info.lastInsertRowid);
   }
 
   finishStep(id: number, at: number, result: StepResult, error: string | null = null, detail?: string): void {
     this.finishStmt.run(at, result, error, detail ?? null, id);
+  }
+
+  recordOutcome(o: TargetOutcomeRow): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO shutdown_steps (run_id, phase, target, driver, action, started_at, finished_at, result, error, detail, outcome)
+         VALUES (?, ?, ?, ?, 'wait', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(o.runId, o.phase, o.target, o.driver, o.at, o.at, o.result, o.error, o.detail ?? null, o.outcome);
+    return Number(info.lastInsertRowid);
   }
 
   run(id: number): RunRow | undefined {
@@ -190,6 +165,23 @@ export class RunsStore {
     return (this.db.prepare('SELECT * FROM shutdown_steps WHERE run_id = ? ORDER BY id').all(runId) as RawStep[]).map(
       stepRow,
     );
+  }
+
+  /** The tripped latch: when and why the outage's real run was started, or null when armed. */
+  latch(): { trippedAt: number; reason: string } | null {
+    const r = this.db.prepare('SELECT tripped_at, reason FROM shutdown_latch WHERE id = 1').get() as
+      { tripped_at: number; reason: string } | undefined;
+    return r ? { trippedAt: r.tripped_at, reason: r.reason } : null;
+  }
+
+  setLatch(at: number, reason: string): void {
+    this.db
+      .prepare('INSERT INTO shutdown_latch (id, tripped_at, reason) VALUES (1, ?, ?) ON CONFLICT(id) DO NOTHING')
+      .run(at, reason);
+  }
+
+  clearLatch(): void {
+    this.db.prepare('DELETE FROM shutdown_latch').run();
   }
 
   /** Learned durations: appended, and trimmed to the newest `keep` per target and source. */

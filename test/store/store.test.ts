@@ -22,7 +22,7 @@ describe('store', () => {
     const dir = tempDir();
     const db = openDatabase(join(dir, 'sub', 'a.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(4);
     db.pragma('user_version = 99');
     expect(() => {
       migrate(db, [{ version: 1, name: 'x', sql: '' }]);

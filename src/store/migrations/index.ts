@@ -1,5 +1,7 @@
 import { migration as m0001 } from './0001-2026-11-21-readings-and-events.js';
 import { migration as m0002 } from './0002-2026-11-21-shutdown-runs.js';
+import { migration as m0003 } from './0003-2026-12-01-shutdown-latch.js';
+import { migration as m0004 } from './0004-2026-12-01-step-outcome.js';
 
 export interface Migration {
   readonly version: number;
@@ -8,4 +10,4 @@ export interface Migration {
 }
 
 /** In order; a migration, once released, never changes: add a new one. */
-export const migrations: readonly Migration[] = [m0001, m0002];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];

@@ -89,6 +89,16 @@ function renderPlan(data) {
   ol.append(fin);
   planEl.append(ol);
   for (const n of data.plan.notes) planEl.append(el('p', { class: 'muted small' }, n));
+  // A driver that cannot be reached is a check result, not an invalid plan: the plan of the rest stands beside it.
+  for (const u of data.unreachable ?? []) {
+    planEl.append(
+      el(
+        'p',
+        { class: 'problem small', 'data-unreachable': u.driver },
+        `driver ${u.driver} is unreachable; its targets are not in the plan: ${u.error}`,
+      ),
+    );
+  }
   if (data.jobs && data.jobs.length) {
     planEl.append(
       el(

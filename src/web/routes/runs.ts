@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, UpsguardError } from '../../errors.js';
-import type { RunRow, StepRow } from '../../store/shutdown-runs.js';
+import type { RunRow, StepRow } from '../../shutdown/journal.js';
 import type { ShutdownService } from '../../shutdown/service.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -35,6 +35,7 @@ export function stepView(s: StepRow): Record<string, unknown> {
     result: s.result,
     error: s.error,
     detail: s.detail,
+    outcome: s.outcome,
   };
 }
 

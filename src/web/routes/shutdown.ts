@@ -26,7 +26,7 @@ function planError(reply: FastifyReply, err: unknown): unknown {
 }
 
 export function planView(shutdown: ShutdownService, runtimeLeftS: number | null): Record<string, unknown> {
-  const { plan, estimate, problems } = shutdown.plan();
+  const { plan, estimate, problems, unreachable } = shutdown.plan();
   const power = (name: string): string | null => {
     try {
       return shutdown.cluster?.node(name) ? shutdown.cluster.get(name).power : null;
@@ -66,6 +66,7 @@ export function planView(shutdown: ShutdownService, runtimeLeftS: number | null)
     estimate: estimate && { totalS: estimate.totalS, phases: estimate.phases },
     runtimeLeftS,
     problems,
+    unreachable,
     decision: d && {
       level: d.level,
       reasons: d.reasons.map((r) => ({ trigger: r.trigger, ups: r.ups, message: r.message })),

@@ -1,3 +1,8 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedCert } from '../../helpers/self-signed.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { proxmoxDriverSchema } from '../../../src/config/driver-schema.js';
 import { ErrorCode, UpsguardError } from '../../../src/errors.js';
@@ -241,5 +246,59 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
       'token_file: the API token secret is required (token_file or token_env)',
       'fingerprint_sha256: give exactly one of fingerprint_sha256, ca_file or insecure: true',
     ]);
+  });
+});
+
+describe('Proxmox VE driver: its token never reaches an error', () => {
+  let echo: { url: string; close: () => Promise<void> } | null = null;
+  afterEach(async () => {
+    await echo?.close();
+    echo = null;
+  });
+
+  /** A node that echoes the Authorization header back in a long error body, as a careless proxy would. */
+  async function startEcho(status: number): Promise<string> {
+    const files = selfSignedCert(mkdtempSync(join(tmpdir(), 'pve-echo-')), 'pve-echo');
+    const server = createHttpsServer({ cert: readFileSync(files.cert), key: readFileSync(files.key) }, (req, res) => {
+      res.statusCode = status;
+      res.end(
+        JSON.stringify({ data: null, message: `rejected ${req.headers.authorization ?? ''} ${'x'.repeat(5000)}` }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    echo = {
+      url: `https://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+    return echo.url;
+  }
+
+  it.each([403, 404, 500])('an error body (HTTP %i) echoing the token is redacted and cut short', async (status) => {
+    const url = await startEcho(status);
+    const d = driver({ url, fingerprint_sha256: undefined, insecure: true });
+    const e = await errorOf(d.discover());
+    expect(e.message).toContain('[redacted]');
+    expect(e.message).not.toContain(TOKEN);
+    expect(e.message).not.toContain(TOKEN.slice(0, 12));
+    expect(e.message.length).toBeLessThan(500);
+    expect(String(e.stack)).not.toContain(TOKEN);
+    const [check] = await d.check();
+    expect(check?.message).not.toContain(TOKEN);
+  });
+
+  it('a failed task whose exit status echoes the token is redacted', async () => {
+    const d = driver();
+    const win = (await d.discover()).find((t) => t.name === 'win')!;
+    pve.failNextStop(`stop failed: PVEAPIToken=${TOKEN_ID}=${TOKEN} ${'y'.repeat(2000)}`);
+    const failed = await errorOf(d.powerOff(win));
+    expect(failed.code).toBe(ErrorCode.DriverFailure);
+    expect(failed.message).toMatch(/^task .* failed: stop failed: PVEAPIToken=upsguard@pve!shutdown=\[redacted\]/);
+    expect(failed.message).not.toContain(TOKEN);
+    expect(failed.message.length).toBeLessThan(500);
   });
 });

@@ -1,0 +1,176 @@
+import { hostname, networkInterfaces } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../util/clock.js';
+import { checkDriver, type DriverReport } from './driver-report.js';
+import type { ShutdownDriver, Target } from './drivers/driver.js';
+import { createDrivers } from './drivers/registry.js';
+import { Estimates } from './estimates.js';
+import type { ShutdownJournal } from './journal.js';
+import { withClockTimeout } from './limits.js';
+import {
+  PlanError,
+  estimatePlan,
+  resolvePlan,
+  type Identity,
+  type PlanEstimate,
+  type PlanProblem,
+  type ResolvedPlan,
+} from './plan.js';
+import type { WatchedSource } from './watched-sources.js';
+
+export interface PlanView {
+  readonly plan: ResolvedPlan | null;
+  readonly estimate: PlanEstimate | null;
+  readonly problems: readonly PlanProblem[];
+  /** Drivers whose discovery failed: they contribute no targets; the plan is shown with the rest. */
+  readonly unreachable: readonly UnreachableDriver[];
+}
+
+export interface UnreachableDriver {
+  readonly driver: string;
+  readonly error: string;
+}
+
+export interface PlanServiceDeps {
+  readonly config: Readonly<Config>;
+  readonly journal: Pick<ShutdownJournal, 'durations'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly sources: readonly WatchedSource[];
+  readonly identity?: Identity;
+  readonly baseDir?: string;
+  /** Drivers built by the caller (sim, nut-secondaries, tests): they take the place of configured ones of that name. */
+  readonly given: ReadonlyMap<string, ShutdownDriver>;
+}
+
+function localIdentity(): Identity {
+  const macs = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .map((i) => i.mac.toLowerCase())
+    .filter((m) => m !== '00:00:00:00:00:00');
+  return { macs, hostname: hostname() };
+}
+
+const EMPTY: PlanView = { plan: null, estimate: null, problems: [], unreachable: [] };
+
+/**
+ * The drivers and what they find: discovery per driver (one that cannot be reached is named, not fatal), the resolved
+ * plan and its estimate for the page and the CLI, and each driver's last check.
+ */
+export class PlanService {
+  /** Every driver by name, once loaded; the runner reads this same map. */
+  readonly drivers = new Map<string, ShutdownDriver>();
+  private loaded: Promise<void> | null = null;
+  private view: PlanView = EMPTY;
+  private reports: readonly DriverReport[] = [];
+
+  constructor(private readonly d: PlanServiceDeps) {}
+
+  /** The real platforms' drivers, loaded once for the kinds configured. */
+  ensureDrivers(): Promise<void> {
+    const { config, given } = this.d;
+    this.loaded ??= createDrivers(
+      config.shutdown.drivers.filter((x) => !given.has(x.name)),
+      { clock: this.d.clock, log: this.d.log.child({ part: 'driver' }), baseDir: this.d.baseDir ?? process.cwd() },
+    ).then((made) => {
+      for (const [name, x] of [...given, ...made]) this.drivers.set(name, x);
+    });
+    return this.loaded;
+  }
+
+  plan(): PlanView {
+    return this.view;
+  }
+
+  estimates(): Estimates {
+    const d = this.d.config.shutdown.default_estimate_s;
+    return new Estimates(this.d.journal.durations(), { vm: d.vm * 1000, host: d.host * 1000 });
+  }
+
+  /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
+  async checkDrivers(): Promise<readonly DriverReport[]> {
+    await this.ensureDrivers();
+    const reports: DriverReport[] = [];
+    for (const x of this.drivers.values()) {
+      reports.push(await checkDriver(x, () => this.d.clock.now(), this.d.config.shutdown.call_timeout_ms));
+    }
+    this.reports = reports;
+    for (const r of reports.filter((x) => !x.ok)) {
+      const failed = r.checks.filter((c) => !c.ok).map((c) => (c.target ? `${c.target}: ${c.message}` : c.message));
+      this.d.log.warn({ driver: r.driver }, `driver check failed: ${r.driver}: ${failed.join('; ')}`);
+    }
+    return reports;
+  }
+
+  /** The last driver check, or an empty list before the first. */
+  driverReports(): readonly DriverReport[] {
+    return this.reports;
+  }
+
+  /** Discovers targets and resolves the plan again; problems are kept for the page and the CLI. */
+  async refreshPlan(): Promise<PlanView> {
+    await this.ensureDrivers();
+    const cfg = this.d.config.shutdown;
+    if (!cfg.plan) {
+      this.view = EMPTY;
+      return this.view;
+    }
+    const estimates = this.estimates();
+    const { targets, unreachable } = await this.discover();
+    try {
+      const plan = resolvePlan(
+        cfg,
+        targets,
+        this.d.identity ?? localIdentity(),
+        estimates,
+        this.d.config.ups[0]?.name ?? null,
+        new Set(unreachable.map((u) => u.driver)),
+      );
+      const lo = plan.loadOff;
+      const honours = lo ? this.d.sources.find((u) => u.name === lo.ups)?.source.loadOffHonoursDelay?.() : undefined;
+      const notes =
+        lo && honours === false
+          ? [
+              ...plan.notes,
+              `warning: UPS ${lo.ups} cannot delay its load-off (its only load-off cuts the output at once), so ${plan.finalHosts.map((h) => h.name).join(', ')} may lose power while halting; use a UPS with shutdown-delay registers for the final hosts`,
+            ]
+          : plan.notes;
+      const resolved = { ...plan, notes };
+      this.view = {
+        plan: resolved,
+        estimate: estimatePlan(resolved, estimates, cfg.hard_off_timeout_s * 1000),
+        problems: [],
+        unreachable,
+      };
+    } catch (err) {
+      const problems =
+        err instanceof PlanError ? err.problems : [{ rule: 'resolve', targets: [], message: errorMessage(err) }];
+      this.d.log.error({ problems: problems.map((p) => p.message) }, 'the shutdown plan is invalid');
+      this.view = { plan: null, estimate: null, problems, unreachable };
+    }
+    return this.view;
+  }
+
+  /** Per driver: one that cannot be reached contributes no targets and is named with its error. */
+  private async discover(): Promise<{ targets: Target[]; unreachable: UnreachableDriver[] }> {
+    const targets: Target[] = [];
+    const unreachable: UnreachableDriver[] = [];
+    const ms = this.d.config.shutdown.call_timeout_ms;
+    for (const x of this.drivers.values()) {
+      try {
+        targets.push(...(await withClockTimeout(this.d.clock, x.discover(), ms, `${x.name} discovery`)));
+      } catch (err) {
+        unreachable.push({ driver: x.name, error: errorMessage(err) });
+      }
+    }
+    if (unreachable.length > 0) {
+      this.d.log.warn(
+        { drivers: unreachable.map((u) => `${u.driver}: ${u.error}`) },
+        `discovery failed for ${unreachable.map((u) => u.driver).join(', ')}: the plan leaves their targets out`,
+      );
+    }
+    return { targets, unreachable };
+  }
+}
