@@ -1,13 +1,29 @@
 #!/usr/bin/env -S node --single-threaded --max-semi-space-size=1
 import { readFileSync } from 'node:fs';
+import { cliErrorLines } from './cli/args.js';
 import { USAGE } from './cli/usage.js';
-import { ConfigError, ErrorCode, UpsguardError, errorMessage } from './errors.js';
+import { ErrorCode, UpsguardError, errorMessage } from './errors.js';
+
+// A closed pipe (`upsguard hid inspect … | head -1`) is the reader saying it has enough: stop writing, quietly.
+let stdoutClosed = false;
+let stderrClosed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+    stdoutClosed = true;
+    return;
+  }
+  if (!stderrClosed) process.stderr.write(`upsguard: stdout: ${errorMessage(e)}\n`);
+  process.exitCode = 1;
+});
+process.stderr.on('error', () => {
+  stderrClosed = true;
+});
 
 const out = (s: string): void => {
-  process.stdout.write(`${s}\n`);
+  if (!stdoutClosed) process.stdout.write(`${s}\n`);
 };
 const err = (s: string): void => {
-  process.stderr.write(`${s}\n`);
+  if (!stderrClosed) process.stderr.write(`${s}\n`);
 };
 
 function version(): string {
@@ -71,13 +87,14 @@ const LONG_RUNNING = new Set(['serve', 'relay']);
 // The one place that exits the process.
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A failed stdout (other than a closed pipe) already set 1.
+    process.exitCode = code !== 0 ? code : (process.exitCode ?? 0);
     if (LONG_RUNNING.has(process.argv[2] ?? '')) process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
-    if (e instanceof ConfigError) err(e.message);
-    else if (e instanceof UpsguardError && e.code === ErrorCode.CliUsage) err(`${e.message}\n\n${USAGE}`);
-    else err(`upsguard: ${errorMessage(e)}`);
+    if (e instanceof UpsguardError && e.code === ErrorCode.CliUsage) err(`${e.message}\n\n${USAGE}`);
+    // Every other error: one line per problem, `upsguard: <file>: <reason>`.
+    else for (const line of cliErrorLines(e)) err(line);
     process.exitCode = 1;
   },
 );

@@ -1,4 +1,5 @@
-import { ErrorCode, UpsguardError } from '../errors.js';
+import { describeReadFailure } from '../config/read-file.js';
+import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 
 /** `--name value` and `--flag` options; anything else positional. Unknown options are errors that name them. */
 export function parseOptions(
@@ -25,4 +26,25 @@ export function parseOptions(
     }
   }
   return { options, positional };
+}
+
+/**
+ * An error as the CLI prints it: one line `upsguard: <file>: <reason>` per problem, naming the file when there is
+ * one (a config's problems each on their own line, after a count when there are several).
+ */
+export function cliErrorLines(e: unknown): string[] {
+  if (e instanceof ConfigError) {
+    const source = typeof e.details.source === 'string' ? e.details.source : 'configuration';
+    const lines = e.problems.map((p) => `upsguard: ${source}: ${p}`);
+    if (e.problems.length > 1) lines.unshift(`upsguard: ${source}: ${e.problems.length} problems`);
+    return lines;
+  }
+  const errno = e as NodeJS.ErrnoException | undefined;
+  if (e instanceof Error && typeof errno?.code === 'string' && typeof errno.path === 'string') {
+    return [`upsguard: ${errno.path}: ${describeReadFailure(e)}`];
+  }
+  const message = errorMessage(e).split('\n').join(' ');
+  const file = e instanceof UpsguardError && typeof e.details.file === 'string' ? e.details.file : undefined;
+  if (file === undefined || message.startsWith(`${file}: `)) return [`upsguard: ${message}`];
+  return [`upsguard: ${file}: ${message}`];
 }

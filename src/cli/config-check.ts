@@ -1,6 +1,10 @@
 import { loadConfigFile } from '../config/load.js';
-import { ConfigError, errorMessage } from '../errors.js';
+import { cliErrorLines } from './args.js';
 
+/**
+ * `upsguard config check FILE`: loads the file exactly as serve does (schema, secrets, and every file it names), so a
+ * config that passes here is one serve accepts. Problems are one line each, `upsguard: FILE: path: reason`.
+ */
 export function runConfigCheck(args: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
   const file = args[0];
   if (file === undefined || args.length > 1) {
@@ -12,12 +16,7 @@ export function runConfigCheck(args: readonly string[], out: (s: string) => void
     out(`${loaded.source}: ok (${loaded.config.ups.length} UPS${loaded.config.ups.length === 1 ? '' : 'es'})`);
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      err(`${e.details.source as string}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}`);
-      for (const p of e.problems) err(`  ${p}`);
-    } else {
-      err(errorMessage(e));
-    }
+    for (const line of cliErrorLines(e)) err(line);
     return 1;
   }
 }

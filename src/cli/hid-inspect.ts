@@ -2,7 +2,7 @@
  * `upsguard hid inspect --descriptor FILE [--reports FILE] [--vid HEX --pid HEX] [--json]`: lay out a report
  * descriptor as NUT would, decode captured reports, and show the NUT variables. Exit 0 ok, 1 bad input, 2 bad args.
  */
-import { readFile } from 'node:fs/promises';
+import { describeReadFailure, FileTooLargeError, MAX_CONFIG_FILE_BYTES, readCappedFile } from '../config/read-file.js';
 import { errorMessage, HidParseError } from '../errors.js';
 import { readValue } from '../ups/hid/report-codec.js';
 import type { HidField, ReportType } from '../ups/hid/types.js';
@@ -20,6 +20,38 @@ interface Args {
 }
 
 class UsageError extends Error {}
+
+/** Bad input in one of the command's files; printed as `upsguard: <file>: <reason>`. */
+class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+/** An input file's text, read through the same size cap as config files (a descriptor is at most 64 KiB). */
+function readInput(file: string): string {
+  try {
+    return readCappedFile(file, MAX_CONFIG_FILE_BYTES).toString('utf8');
+  } catch (e) {
+    if (e instanceof FileTooLargeError)
+      throw new InputError(file, `larger than the ${MAX_CONFIG_FILE_BYTES} byte (1 MiB) cap`);
+    throw new InputError(file, `cannot read: ${describeReadFailure(e)}`);
+  }
+}
+
+/** Runs `parse` on a file's text; its errors become the file's. */
+function fromFile<T>(file: string, parse: (text: string) => T): T {
+  const text = readInput(file);
+  try {
+    return parse(text);
+  } catch (e) {
+    if (e instanceof HidParseError) throw new InputError(file, `malformed report descriptor: ${e.message}`);
+    throw new InputError(file, errorMessage(e));
+  }
+}
 
 function parseHexId(name: string, text: string | undefined): number {
   if (text === undefined || !/^(0x)?[0-9a-fA-F]{1,4}$/.test(text))
@@ -72,12 +104,14 @@ function parseArgs(argv: readonly string[]): Args {
   };
 }
 
-/** Hex bytes separated by white space; a bad token is reported by its position. */
-export function parseHexBytes(text: string, what: string): Uint8Array {
+/** Hex bytes separated by white space; a bad token is reported by its position (`what` prefixes the message). */
+export function parseHexBytes(text: string, what?: string): Uint8Array {
   const tokens = text.split(/\s+/).filter((t) => t !== '');
   return Uint8Array.from(
     tokens.map((t, i) => {
-      if (!/^(0x)?[0-9a-fA-F]{1,2}$/.test(t)) throw new Error(`${what}: token ${i} "${t}" is not a hex byte`);
+      if (!/^(0x)?[0-9a-fA-F]{1,2}$/.test(t)) {
+        throw new Error(`${what === undefined ? '' : `${what}: `}token ${i} "${t}" is not a hex byte`);
+      }
       return Number.parseInt(t.replace(/^0x/, ''), 16);
     }),
   );
@@ -90,10 +124,10 @@ export function parseReportsFile(text: string, usesReportIds: boolean): Map<stri
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const m = /^(feature|input|output)\s+(.+)$/.exec(line);
-    if (!m?.[1] || m[2] === undefined) throw new Error(`reports line ${index + 1}: expected "feature|input HEXBYTES"`);
-    const bytes = parseHexBytes(m[2], `reports line ${index + 1}`);
+    if (!m?.[1] || m[2] === undefined) throw new Error(`line ${index + 1}: expected "feature|input HEXBYTES"`);
+    const bytes = parseHexBytes(m[2], `line ${index + 1}`);
     const id = bytes[0];
-    if (id === undefined) throw new Error(`reports line ${index + 1}: no bytes`);
+    if (id === undefined) throw new Error(`line ${index + 1}: no bytes`);
     reports.set(`${m[1]}:${usesReportIds ? id : 0}`, usesReportIds ? bytes : bytes.slice(1));
   });
   return reports;
@@ -157,6 +191,7 @@ function table(list: readonly Row[]): string[] {
   );
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- the command interface is async; reading is synchronous and capped
 export async function runHidInspect(
   args: string[],
   out: (line: string) => void,
@@ -171,12 +206,15 @@ export async function runHidInspect(
     return 2;
   }
   try {
-    const bytes = parseHexBytes(await readFile(parsed.descriptor, 'utf8'), parsed.descriptor);
-    const model = createUpsModel(bytes, { vendorId: parsed.vid ?? 0, productId: parsed.pid ?? 0 });
+    const { bytes, model } = fromFile(parsed.descriptor, (text) => {
+      const b = parseHexBytes(text);
+      return { bytes: b, model: createUpsModel(b, { vendorId: parsed.vid ?? 0, productId: parsed.pid ?? 0 }) };
+    });
+    const reportsFile = parsed.reports;
     const reports =
-      parsed.reports === undefined
+      reportsFile === undefined
         ? new Map<string, Uint8Array>()
-        : parseReportsFile(await readFile(parsed.reports, 'utf8'), model.descriptor.usesReportIds);
+        : fromFile(reportsFile, (text) => parseReportsFile(text, model.descriptor.usesReportIds));
     const { variables } = model.decode({ get: (t: ReportType, id: number) => reports.get(`${t}:${id}`) });
     const list = rows(model, reports);
     if (parsed.json) {
@@ -206,7 +244,7 @@ export async function runHidInspect(
     for (const name of Object.keys(variables).sort()) out(`  ${name}: ${variables[name] ?? ''}`);
     return 0;
   } catch (e) {
-    err(e instanceof HidParseError ? `malformed report descriptor: ${e.message}` : errorMessage(e));
+    err(`upsguard: ${errorMessage(e)}`);
     return 1;
   }
 }

@@ -1,11 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { demoConfig } from './demo.js';
+import { checkConfigFiles, resolveConfigPaths, resolveSectionPaths } from './file-checks.js';
+import { FILE_TOO_LARGE_PROBLEM, FileTooLargeError, describeReadFailure, readCappedFile } from './read-file.js';
 import { configSchema, type Config } from './schema.js';
-import { resolveSecrets } from './secrets.js';
+import { SECRET_KEYS, resolveSecrets } from './secrets.js';
+
+/**
+ * Keys whose values are the text the user wrote, never a YAML number or boolean: USB IDs as lsusb prints them
+ * (`vendor_id: 0764` is hex 0764, not the integer 764), serials, fingerprints, identities and secrets.
+ */
+export const TEXT_KEYS: ReadonlySet<string> = new Set([
+  'vendor_id',
+  'product_id',
+  'serial',
+  'identity',
+  'fingerprint_sha256',
+  'thumbprint_sha256',
+  'host_key_sha256',
+  ...SECRET_KEYS,
+]);
 
 export interface LoadedConfig {
   readonly config: Readonly<Config>;
@@ -14,6 +30,11 @@ export interface LoadedConfig {
   readonly isDemo: boolean;
   /** Secret values, for scrubbing log lines and error messages. */
   readonly secrets: readonly string[];
+  /**
+   * The directory the config's relative paths were resolved from (the file's own; the working directory for the
+   * demo). Every path in `config` is already absolute; this is for parts that take a base directory.
+   */
+  readonly baseDir: string;
 }
 
 function deepFreeze<T>(obj: T): T {
@@ -37,7 +58,9 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, en
     }
   }
   if (all.length > 0 || !parsed.success) throw new ConfigError(all, source);
-  return { config: deepFreeze(parsed.data), source, isDemo: false, secrets };
+  // One rule for relative paths: from the config file's directory (baseDir), resolved here, once.
+  resolveConfigPaths(parsed.data, baseDir);
+  return { config: deepFreeze(parsed.data), source, isDemo: false, secrets, baseDir };
 }
 
 function parseYaml(text: string, source: string): unknown {
@@ -48,6 +71,15 @@ function parseYaml(text: string, source: string): unknown {
       source,
     );
   }
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isPair(pair) || !isScalar(pair.key) || !isScalar(pair.value)) return;
+      const v = pair.value;
+      if (TEXT_KEYS.has(String(pair.key.value)) && typeof v.value !== 'string' && typeof v.source === 'string') {
+        v.value = v.source;
+      }
+    },
+  });
   try {
     // toJS resolves aliases: an unknown one, or one that expands too far, is an error of the file, not a crash.
     return doc.toJS({ maxAliasCount: 100 });
@@ -56,15 +88,18 @@ function parseYaml(text: string, source: string): unknown {
   }
 }
 
+/** The config file's text, read through the size cap; a CLI prints the error as `upsguard: <message>`. */
 function readText(path: string): { file: string; text: string } {
   const file = resolve(path);
   try {
-    return { file, text: readFileSync(file, 'utf8') };
+    return { file, text: readCappedFile(file).toString('utf8') };
   } catch (err) {
-    throw new UpsguardError(
-      ErrorCode.ConfigUnreadable,
-      `cannot read configuration ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
+    if (err instanceof FileTooLargeError) throw new ConfigError([FILE_TOO_LARGE_PROBLEM], file);
+    const reason = describeReadFailure(err);
+    throw new UpsguardError(ErrorCode.ConfigUnreadable, `${file}: cannot read configuration: ${reason}`, {
+      file,
+      reason,
+    });
   }
 }
 
@@ -83,6 +118,7 @@ export function loadSectionFile<T extends z.ZodType>(path: string, key: string, 
       file,
     );
   }
+  resolveSectionPaths(key, parsed.data, dirname(file));
   return parsed.data;
 }
 
@@ -90,15 +126,22 @@ export function parseConfigText(text: string, source: string, baseDir: string, e
   return validateConfig(parseYaml(text, source), source, baseDir, env);
 }
 
-export function loadConfigFile(path: string, env = process.env): LoadedConfig {
-  const { file, text } = readText(path);
-  return parseConfigText(text, file, dirname(file), env);
+function withFilesChecked(loaded: LoadedConfig): LoadedConfig {
+  const problems = checkConfigFiles(loaded.config);
+  if (problems.length > 0) throw new ConfigError(problems, loaded.source);
+  return loaded;
 }
 
-/** `--config FILE`, else `UPSGUARD_CONFIG`, else the demo. */
+/** A config file as serve and config check load it: validated, paths resolved, and every file it names read. */
+export function loadConfigFile(path: string, env = process.env): LoadedConfig {
+  const { file, text } = readText(path);
+  return withFilesChecked(parseConfigText(text, file, dirname(file), env));
+}
+
+/** `--config FILE`, else `UPSGUARD_CONFIG`, else the demo (its relative paths from the working directory). */
 export function loadConfig(path: string | undefined, env = process.env): LoadedConfig {
   const chosen = path ?? env.UPSGUARD_CONFIG;
   if (chosen) return loadConfigFile(chosen, env);
-  const demo = validateConfig(demoConfig, 'demo', process.cwd(), env);
+  const demo = withFilesChecked(validateConfig(demoConfig, 'demo', process.cwd(), env));
   return { ...demo, source: 'demo', isDemo: true };
 }

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readConfigFileText } from './read-file.js';
 
 /** Keys that hold secrets; each may instead be given as `KEY_file` (a file's contents) or `KEY_env` (a variable). */
 export const SECRET_KEYS = new Set(['password', 'token', 'api_token', 'secret', 'psk']);
@@ -40,16 +40,16 @@ export function resolveSecrets(raw: unknown, baseDir: string, env: NodeJS.Proces
           continue;
         }
         if (m[2] === 'file') {
+          // Relative to the config file's directory, like every path in it; read through the size cap.
           const file = resolve(baseDir, v);
-          try {
-            if (!statSync(file).isFile()) throw new Error('not a regular file');
-            const secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+          const read = readConfigFileText(file, here);
+          if (read.ok) {
+            const secret = read.text.replace(/\r?\n$/, '');
             secrets.push(secret);
             out[target] = secret;
             unresolved.delete(path ? `${path}.${target}` : target);
-          } catch (err) {
-            const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-            problems.push(`${here}: cannot read ${file} (${reason})`);
+          } else {
+            problems.push(read.problem);
           }
         } else {
           const secret = env[v];

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -167,5 +168,70 @@ describe('hid inspect input files under arbitrary content', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.resolve(root, 'node_modules/.bin/tsx');
+
+/** The CLI as users run it: src/main.ts through tsx. With closeStdout the reading end of stdout is closed at once. */
+function upsguard(args: string[], closeStdout = false): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(tsx, [path.resolve(root, 'src/main.ts'), ...args], { cwd: root, env: { ...process.env } });
+  let out = '';
+  let err = '';
+  if (closeStdout) child.stdout.destroy();
+  else child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((r) => child.on('close', (code) => r({ code, out, err })));
+}
+
+describe('upsguard hid inspect, spawned', () => {
+  it('exits 0 with nothing on stderr when stdout is a closed pipe (| head -1)', async () => {
+    const r = await upsguard(['hid', 'inspect', '--descriptor', fixture('eaton')], true);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('an empty descriptor file is the typed parse error: one line naming the file and the offset, exit 1', async () => {
+    const empty = file('empty.hex', '');
+    const r = await upsguard(['hid', 'inspect', '--descriptor', empty]);
+    expect(r).toEqual({
+      code: 1,
+      out: '',
+      err: `upsguard: ${empty}: malformed report descriptor: empty report descriptor (at byte offset 0)\n`,
+    });
+    const blank = await run(['--descriptor', file('blank.hex', '  \n# nothing\n'.replace('# nothing', ''))]);
+    expect(blank.code).toBe(1);
+    expect(blank.err.join('\n')).toMatch(/empty report descriptor \(at byte offset 0\)/);
+  });
+
+  it('a missing file is one line naming the file and the reason, never a raw ENOENT', async () => {
+    const nope = path.join(dir, 'nope.hex');
+    const r = await upsguard(['hid', 'inspect', '--descriptor', nope]);
+    expect(r).toEqual({
+      code: 1,
+      out: '',
+      err: `upsguard: ${nope}: cannot read: no such file or directory (ENOENT)\n`,
+    });
+    const reports = path.join(dir, 'nope-reports.txt');
+    const r2 = await upsguard(['hid', 'inspect', '--descriptor', fixture('apc'), '--reports', reports]);
+    expect(r2.code).toBe(1);
+    expect(r2.err).toBe(`upsguard: ${reports}: cannot read: no such file or directory (ENOENT)\n`);
+  });
+
+  it('names the file in every input error', async () => {
+    const junk = file('junk2.hex', '05 zz');
+    expect((await run(['--descriptor', junk])).err).toEqual([`upsguard: ${junk}: token 1 "zz" is not a hex byte`]);
+    const bad = file('bad2.hex', '05 84 09 04 a1 01 c0 c0');
+    expect((await run(['--descriptor', bad])).err).toEqual([
+      `upsguard: ${bad}: malformed report descriptor: End Collection without an open collection (at byte offset 7)`,
+    ]);
+    const r = file('r2.txt', 'sideways 01 02');
+    expect((await run(['--descriptor', fixture('apc'), '--reports', r])).err).toEqual([
+      `upsguard: ${r}: line 1: expected "feature|input HEXBYTES"`,
+    ]);
+    expect((await run(['--descriptor', '/dev/zero'])).err).toEqual([
+      'upsguard: /dev/zero: larger than the 1048576 byte (1 MiB) cap',
+    ]);
   });
 });

@@ -147,7 +147,9 @@ describe('configuration', () => {
         (s) => err.push(s),
       ),
     ).toBe(1);
-    expect(err.at(-1)).toMatch(/cannot read configuration .*missing\.yaml: ENOENT/);
+    expect(err.at(-1)).toBe(
+      `upsguard: ${join(dir, 'missing.yaml')}: cannot read configuration: no such file or directory (ENOENT)`,
+    );
   });
 
   it('loads a file relative to its own directory', () => {

@@ -74,6 +74,7 @@ export function parseReportDescriptor(bytes: Uint8Array, options: ParseOptions =
   if (bytes.length > DESCRIPTOR_LIMITS.maxBytes) {
     throw limit(`report descriptor of ${bytes.length} bytes exceeds ${DESCRIPTOR_LIMITS.maxBytes}`, 0);
   }
+  if (bytes.length === 0) throw new HidParseError('empty report descriptor', 0);
   const names = new UsageNames(options.usageNames);
   const copy = Uint8Array.from(bytes);
   let g: GlobalState = {
@@ -175,9 +176,9 @@ export function parseReportDescriptor(bytes: Uint8Array, options: ParseOptions =
         }
         for (let k = 0; k < count; k++) {
           const usage = takeUsage();
-          // NUT lists only fields with a usage; usage-0 slots (padding, surplus Report Count, `09 00`) still
-          // take space.
-          if ((usage & 0xffff) !== 0) {
+          // NUT lists a field when its whole usage (page << 16 | id) is not 0, so an explicit `09 00` on page 0x84
+          // is listed, named Undefined. Slots with no usage at all (padding, surplus Report Count) still take space.
+          if (usage !== 0) {
             const nodes = [...path, usage];
             fields.push({
               nodes,
@@ -308,5 +309,7 @@ export function parseReportDescriptor(bytes: Uint8Array, options: ParseOptions =
     // Item type 3 (reserved short items) is skipped, as NUT does.
   }
 
+  // NUT's Parse_ReportDesc fails on a descriptor without a single object; so do we, at its end.
+  if (fields.length === 0) throw new HidParseError('report descriptor declares no fields', n);
   return new ParsedReportDescriptor(copy, fields, usesReportIds, bitLengths, names);
 }

@@ -1,6 +1,6 @@
 export * from './types.js';
 export { parseReportDescriptor, DESCRIPTOR_LIMITS, type ParseOptions } from './descriptor-parser.js';
-export { GENERIC_USAGES, UsageNames, type UsageNameTable } from './usage-tables.js';
+export { GENERIC_USAGES, UsageNames, usageCode, type UsageNameTable } from './usage-tables.js';
 export * from './vendor-usages.js';
 export {
   readLogical,

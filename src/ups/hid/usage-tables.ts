@@ -1,6 +1,7 @@
 /**
- * Usage names as NUT prints them (its generic table, from HID PDC 1.1), plus the lookup both ways.
- * Vendor tables live in vendor-usages.ts; a vendor table is consulted before the generic one, like NUT's utab.
+ * Usage names as NUT prints them: its generic table (from HID PDC 1.1) and the vendor tables, plus the lookup both
+ * ways. This file is the one place a usage's number and name meet; a vendor table is consulted before the generic
+ * one, like NUT's utab. Everything else looks usages up here (usageCode) rather than repeating a number.
  */
 
 /** Usage code (page << 16 | id) and the name NUT prints for it. */
@@ -190,11 +191,249 @@ const BATTERY_SYSTEM = page(0x85, [
 
 export const GENERIC_USAGES: UsageNameTable = [...POWER_DEVICE, ...BATTERY_SYSTEM];
 
+// Vendor tables (data facts from NUT's subdrivers, as our own tables). Each is consulted before the generic table,
+// so a vendor may rename a standard usage (Tripp Lite's TLCharging does).
+
+export const APC_USAGES: UsageNameTable = [
+  [0xff860005, 'APCGeneralCollection'],
+  [0xff860006, 'APCEnvironment'],
+  [0xff860007, 'APCProbe1'],
+  [0xff860008, 'APCProbe2'],
+  [0xff860016, 'APCBattReplaceDate'],
+  [0xff860019, 'APCBattCapBeforeStartup'],
+  [0xff860042, 'APC_UPS_FirmwareRevision'],
+  [0xff860052, 'APCLineFailCause'],
+  [0xff860060, 'APCStatusFlag'],
+  [0xff860061, 'APCSensitivity'],
+  [0xff860072, 'APCPanelTest'],
+  [0xff860076, 'APCShutdownAfterDelay'],
+  [0xff860079, 'APC_USB_FirmwareRevision'],
+  [0xff86007c, 'APCDelayBeforeReboot'],
+  [0xff86007d, 'APCDelayBeforeShutdown'],
+  [0xff86007e, 'APCDelayBeforeStartup'],
+  [0x00850058, 'BUPHibernate'],
+  [0x00860012, 'BUPBattCapBeforeStartup'],
+  [0x00860076, 'BUPDelayBeforeStartup'],
+  [0x00860010, 'BUPSelfTest'],
+];
+
+export const CPS_USAGES: UsageNameTable = [
+  [0xff0100d0, 'CPSFirmwareVersion'],
+  [0xff010043, 'CPSInputSensitivity'],
+];
+
+/** Eaton / MGE page 0xFFFF. */
+export const MGE_USAGES: UsageNameTable = [
+  [0xffff0000, 'Undefined'],
+  [0xffff0001, 'STS'],
+  [0xffff0002, 'Environment'],
+  [0xffff0003, 'Statistic'],
+  [0xffff0004, 'StatisticSystem'],
+  [0xffff0005, 'USB'],
+  [0xffff0010, 'Phase'],
+  [0xffff0011, 'PhaseID'],
+  [0xffff0012, 'Chopper'],
+  [0xffff0013, 'ChopperID'],
+  [0xffff0014, 'Inverter'],
+  [0xffff0015, 'InverterID'],
+  [0xffff0016, 'Rectifier'],
+  [0xffff0017, 'RectifierID'],
+  [0xffff0018, 'LCMSystem'],
+  [0xffff0019, 'LCMSystemID'],
+  [0xffff001a, 'LCMAlarm'],
+  [0xffff001b, 'LCMAlarmID'],
+  [0xffff001c, 'HistorySystem'],
+  [0xffff001d, 'HistorySystemID'],
+  [0xffff001e, 'Event'],
+  [0xffff001f, 'EventID'],
+  [0xffff0020, 'CircuitBreaker'],
+  [0xffff0021, 'TransferForbidden'],
+  [0xffff0022, 'OverallAlarm'],
+  [0xffff0023, 'Dephasing'],
+  [0xffff0024, 'BypassBreaker'],
+  [0xffff0025, 'PowerModule'],
+  [0xffff0026, 'PowerRate'],
+  [0xffff0027, 'PowerSource'],
+  [0xffff0028, 'CurrentPowerSource'],
+  [0xffff0029, 'RedundancyLevel'],
+  [0xffff002a, 'RedundancyLost'],
+  [0xffff002b, 'NotificationStatus'],
+  [0xffff002c, 'ProtectionLost'],
+  [0xffff002d, 'ConfigurationFailure'],
+  [0xffff002e, 'CompatibilityFailure'],
+  [0xffff0040, 'SwitchType'],
+  [0xffff0041, 'ConverterType'],
+  [0xffff0042, 'FrequencyConverterMode'],
+  [0xffff0043, 'AutomaticRestart'],
+  [0xffff0044, 'ForcedReboot'],
+  [0xffff0045, 'TestPeriod'],
+  [0xffff0046, 'EnergySaving'],
+  [0xffff0047, 'StartOnBattery'],
+  [0xffff0048, 'Schedule'],
+  [0xffff0049, 'DeepDischargeProtection'],
+  [0xffff004a, 'ShortCircuit'],
+  [0xffff004b, 'ExtendedVoltageMode'],
+  [0xffff004c, 'SensitivityMode'],
+  [0xffff004d, 'RemainingCapacityLimitSetting'],
+  [0xffff004e, 'ExtendedFrequencyMode'],
+  [0xffff004f, 'FrequencyConverterModeSetting'],
+  [0xffff0050, 'LowVoltageBoostTransfer'],
+  [0xffff0051, 'HighVoltageBoostTransfer'],
+  [0xffff0052, 'LowVoltageBuckTransfer'],
+  [0xffff0053, 'HighVoltageBuckTransfer'],
+  [0xffff0054, 'OverloadTransferEnable'],
+  [0xffff0055, 'OutOfToleranceTransferEnable'],
+  [0xffff0056, 'ForcedTransferEnable'],
+  [0xffff0057, 'LowVoltageBypassTransfer'],
+  [0xffff0058, 'HighVoltageBypassTransfer'],
+  [0xffff0059, 'FrequencyRangeBypassTransfer'],
+  [0xffff005a, 'LowVoltageEcoTransfer'],
+  [0xffff005b, 'HighVoltageEcoTransfer'],
+  [0xffff005c, 'FrequencyRangeEcoTransfer'],
+  [0xffff005d, 'ShutdownTimer'],
+  [0xffff005e, 'StartupTimer'],
+  [0xffff005f, 'RestartLevel'],
+  [0xffff0060, 'PhaseOutOfRange'],
+  [0xffff0061, 'CurrentLimitation'],
+  [0xffff0062, 'ThermalOverload'],
+  [0xffff0063, 'SynchroSource'],
+  [0xffff0064, 'FuseFault'],
+  [0xffff0065, 'ExternalProtectedTransfert'],
+  [0xffff0066, 'ExternalForcedTransfert'],
+  [0xffff0067, 'Compensation'],
+  [0xffff0068, 'EmergencyStop'],
+  [0xffff0069, 'PowerFactor'],
+  [0xffff006a, 'PeakFactor'],
+  [0xffff006b, 'ChargerType'],
+  [0xffff006c, 'HighPositiveDCBusVoltage'],
+  [0xffff006d, 'LowPositiveDCBusVoltage'],
+  [0xffff006e, 'HighNegativeDCBusVoltage'],
+  [0xffff006f, 'LowNegativeDCBusVoltage'],
+  [0xffff0070, 'FrequencyRangeTransfer'],
+  [0xffff0071, 'WiringFaultDetection'],
+  [0xffff0072, 'ControlStandby'],
+  [0xffff0073, 'ShortCircuitTolerance'],
+  [0xffff0074, 'VoltageTooHigh'],
+  [0xffff0075, 'VoltageTooLow'],
+  [0xffff0076, 'DCBusUnbalanced'],
+  [0xffff0077, 'FanFailure'],
+  [0xffff0078, 'WiringFault'],
+  [0xffff0079, 'Floating'],
+  [0xffff007a, 'OverCurrent'],
+  [0xffff007b, 'RemainingActivePower'],
+  [0xffff007c, 'Energy'],
+  [0xffff007d, 'Threshold'],
+  [0xffff007e, 'OverThreshold'],
+  [0xffff0080, 'Sensor'],
+  [0xffff0081, 'LowHumidity'],
+  [0xffff0082, 'HighHumidity'],
+  [0xffff0083, 'LowTemperature'],
+  [0xffff0084, 'HighTemperature'],
+  [0xffff0085, 'ECOControl'],
+  [0xffff0086, 'Efficiency'],
+  [0xffff0087, 'ABMEnable'],
+  [0xffff0088, 'NegativeCurrent'],
+  [0xffff0089, 'AutomaticStart'],
+  [0xffff0090, 'Count'],
+  [0xffff0091, 'Timer'],
+  [0xffff0092, 'Interval'],
+  [0xffff0093, 'TimerExpired'],
+  [0xffff0094, 'Mode'],
+  [0xffff0095, 'Country'],
+  [0xffff0096, 'State'],
+  [0xffff0097, 'Time'],
+  [0xffff0098, 'Code'],
+  [0xffff0099, 'DataValid'],
+  [0xffff009a, 'ToggleTimer'],
+  [0xffff009b, 'BypassTransferDelay'],
+  [0xffff009c, 'HysteresisVoltageTransfer'],
+  [0xffff009d, 'SlewRate'],
+  [0xffff00a0, 'PDU'],
+  [0xffff00a1, 'Breaker'],
+  [0xffff00a2, 'BreakerID'],
+  [0xffff00a3, 'OverVoltage'],
+  [0xffff00a4, 'Tripped'],
+  [0xffff00a5, 'OverEnergy'],
+  [0xffff00a6, 'OverHumidity'],
+  [0xffff00a7, 'ConfigurationReset'],
+  [0xffff00a8, 'Level'],
+  [0xffff00a9, 'PDUType'],
+  [0xffff00aa, 'ReactivePower'],
+  [0xffff00ab, 'Pole'],
+  [0xffff00ac, 'PoleID'],
+  [0xffff00ad, 'Reset'],
+  [0xffff00ae, 'WatchdogReset'],
+  [0xffff00ba, 'iDesignator'],
+  [0xffff00e0, 'COPIBridge'],
+  [0xffff00e1, 'Gateway'],
+  [0xffff00e5, 'System'],
+  [0xffff00e9, 'Status'],
+  [0xffff00f0, 'iModel'],
+  [0xffff00f1, 'iVersion'],
+  [0xffff00f2, 'iTechnicalLevel'],
+  [0xffff00f3, 'iPartNumber'],
+  [0xffff00f4, 'iReferenceNumber'],
+  [0xffff00f5, 'iGang'],
+];
+
+/** Tripp Lite mixed up pages 0x84/0x85 for four status usages on some units; these names win on 09ae. */
+export const TRIPPLITE_USAGES: UsageNameTable = [
+  [0x00840044, 'TLCharging'],
+  [0x00840045, 'TLDischarging'],
+  [0x0084004b, 'TLNeedReplacement'],
+  [0x008400d0, 'TLACPresent'],
+];
+
+/** Belkin (and the Liebert units sharing its firmware) encode their own usages on the reserved page 0x0086. */
+export const BELKIN_USAGES: UsageNameTable = [
+  [0x00860026, 'BELKINConfig'],
+  [0x00860040, 'BELKINConfigVoltage'],
+  [0x00860042, 'BELKINConfigFrequency'],
+  [0x00860043, 'BELKINConfigApparentPower'],
+  [0x00860044, 'BELKINConfigBatteryVoltage'],
+  [0x00860045, 'BELKINConfigOverloadTransfer'],
+  [0x00860053, 'BELKINLowVoltageTransfer'],
+  [0x00860054, 'BELKINHighVoltageTransfer'],
+  [0x0086005b, 'BELKINLowVoltageTransferMax'],
+  [0x0086005c, 'BELKINLowVoltageTransferMin'],
+  [0x0086005d, 'BELKINHighVoltageTransferMax'],
+  [0x0086005e, 'BELKINHighVoltageTransferMin'],
+  [0x00860027, 'BELKINControls'],
+  [0x00860050, 'BELKINLoadOn'],
+  [0x00860051, 'BELKINLoadOff'],
+  [0x00860052, 'BELKINLoadToggle'],
+  [0x00860055, 'BELKINDelayBeforeReboot'],
+  [0x00860056, 'BELKINDelayBeforeStartup'],
+  [0x00860057, 'BELKINDelayBeforeShutdown'],
+  [0x00860058, 'BELKINTest'],
+  [0x0086005a, 'BELKINAudibleAlarmControl'],
+  [0x00860029, 'BELKINDevice'],
+];
+
+export const POWERCOM_USAGES: UsageNameTable = [
+  [0x0084002f, 'POWERCOM1'],
+  [0xff860060, 'POWERCOM2'],
+  [0xff860080, 'POWERCOM3'],
+  [0x00ff0056, 'PCMDelayBeforeStartup'],
+  [0x00ff0057, 'PCMDelayBeforeShutdown'],
+];
+
 /** Node values NUT uses for the index of a vendor-defined collection type: 0x00FF0000 | n, printed `[n]`. */
 export const INDEX_NODE_BASE = 0x00ff0000;
 
 export function isIndexNode(node: number): boolean {
   return (node & 0xffff0000) >>> 0 === INDEX_NODE_BASE;
+}
+
+/**
+ * A usage's code by the name NUT prints for it, vendor table first: code that looks for a usage (the simulator's
+ * field roles, vendor fixes, the relay's write allowlist) names it here instead of repeating its number.
+ * Throws for a name no table knows: that is a programming error, not input.
+ */
+export function usageCode(name: string, vendor: UsageNameTable = []): number {
+  const wanted = name.toLowerCase();
+  for (const [code, n] of [...vendor, ...GENERIC_USAGES]) if (n.toLowerCase() === wanted) return code >>> 0;
+  throw new Error(`unknown HID usage name ${name}`);
 }
 
 /** Vendor table first, then the generic one: the first table that knows a usage (or a name) wins, as in NUT. */
