@@ -67,11 +67,17 @@ export class UpsPart implements Part {
       const monitor = new UpsMonitor(
         ups.name,
         built.source,
-        { recordSnapshot: this.o.recordSnapshot, recordEvent: this.o.recordEvent },
+        {
+          recordSnapshot: this.o.recordSnapshot,
+          recordEvent: this.o.recordEvent,
+          // The store fails over to memory by itself (STORE_FAILED comes from there); this is the last line.
+          onStoreError: (err) => {
+            this.o.log.error({ ups: ups.name, err: errorMessage(err) }, 'cannot record readings: going on from memory');
+          },
+        },
         {
           quickIntervalMs: cfg.monitor.quick_interval_s * 1000,
           fullIntervalMs: cfg.monitor.full_interval_s * 1000,
-          deadTimeMs: cfg.monitor.dead_time_s * 1000,
           noCommMs: 300_000,
         },
         this.o.clock,

@@ -7,10 +7,20 @@ import { relayAgentSchema, relaySource } from './relay-schema.js';
  * The one configuration schema. Keys are snake_case as users write them in YAML; defaults live here and nowhere else.
  * Objects are strict so a misspelt key is an error that names it, not a setting silently ignored.
  */
+/**
+ * A USB vendor or product id, always hex as lsusb prints it: `0764`, `1234` (hex 0x1234) or `0x051d`. The loader
+ * hands these keys over as the text written in the file (an unquoted `0764` is never the YAML integer 764); a number
+ * that reaches here anyway (an alias, a config built in code) is refused rather than guessed at.
+ */
 const hex16 = z
-  .union([z.string().regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'expected a 16-bit hex id such as 051d'), z.number().int()])
-  .transform((v) => (typeof v === 'number' ? v : parseInt(v.replace(/^0x/i, ''), 16)))
-  .pipe(z.number().int().min(0).max(0xffff));
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: 'write USB IDs in quotes, e.g. "0764"' });
+    else if (!/^(0x)?[0-9a-fA-F]{1,4}$/i.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a 16-bit hex id such as 051d' });
+    }
+  })
+  .transform((v) => parseInt(String(v).replace(/^0x/i, ''), 16));
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'use 1-32 letters, digits, dot, dash or underscore');
 
@@ -80,6 +90,19 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65_535).default(8080),
+      /** Every phase of a request is bounded: one slow or stalled client must not hold descriptors. */
+      request_timeout_ms: z.number().int().min(100).default(10_000),
+      headers_timeout_ms: z.number().int().min(100).default(10_000),
+      keep_alive_timeout_ms: z.number().int().min(100).default(5000),
+      connection_timeout_ms: z.number().int().min(100).default(60_000),
+      max_connections_per_address: z.number().int().min(1).max(10_000).default(64),
+      max_connections: z.number().int().min(1).max(10_000).default(256),
+      body_limit_bytes: z.number().int().min(1024).default(262_144),
+      /** A live-stream reader whose unsent data passes this, or whose socket stays full this long, is dropped. */
+      stream_max_unsent_bytes: z.number().int().min(4096).default(262_144),
+      stream_stall_ms: z.number().int().min(100).default(30_000),
+      max_streams: z.number().int().min(1).default(32),
+      max_streams_per_address: z.number().int().min(1).default(8),
     })
     .prefault({}),
   store: z
@@ -98,8 +121,6 @@ export const configSchema = z.strictObject({
     .strictObject({
       full_interval_s: z.number().positive().default(30),
       quick_interval_s: z.number().positive().default(2),
-      /** Contact lost for longer than this makes the UPS stale (COMMBAD), as upsmon's DEADTIME. */
-      dead_time_s: z.number().positive().default(15),
       io_timeout_ms: z.number().int().positive().default(3000),
       reconnect_base_ms: z.number().int().positive().default(1000),
       reconnect_max_ms: z.number().int().positive().default(30_000),

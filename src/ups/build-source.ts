@@ -108,6 +108,7 @@ export async function buildSource(ups: UpsConfig, ctx: SourceContext): Promise<B
         connectTimeoutMs: src.connect_timeout_ms,
         reconnectBaseMs: src.reconnect_base_ms,
         reconnectMaxMs: src.reconnect_max_ms,
+        clock: ctx.clock,
         onListenerError,
         onLog: (message, details) => {
           log.info(details, message);

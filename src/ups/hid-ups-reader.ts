@@ -3,8 +3,9 @@ import { readLogical, readValue, setValue, writeValue } from './hid/report-codec
 import type { ReportType } from './hid/types.js';
 import { createUpsModel, type UpsCommand, type UpsModel, type UpsReading } from './pdc/index.js';
 import { Listeners } from '../util/listeners.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import type { HidTransport } from './transport/hid-transport.js';
-import type { UpsSource, UpsSourceEvents, UpsSourceInfo } from './ups-source.js';
+import type { SourceReading, UpsSource, UpsSourceEvents, UpsSourceInfo } from './ups-source.js';
 
 const key = (type: ReportType, id: number): string => `${type}:${id}`;
 
@@ -25,6 +26,12 @@ export interface HidUpsReaderOptions {
  * The UPS reader: a HID device (any transport) as a UpsSource. It keeps the latest bytes of every report, merges
  * interrupt reports into them the way NUT does (an input field updates the same path's feature value), and decodes
  * through the Power Device Class model.
+ *
+ * Until a full read completes after the cache was emptied (first open, re-plug, a new descriptor), nothing is decoded
+ * from input reports: they are held, a full read starts at once, and the inputs that came while it ran are applied
+ * over it before the reading is emitted, so a partial decode never reaches the monitor and a change is never lost.
+ * Commands run one at a time through a queue per device, and re-read the reports they wrote instead of emptying
+ * the cache.
  */
 export class HidUpsReader implements UpsSource {
   readonly events: Listeners<UpsSourceEvents>;
@@ -33,6 +40,16 @@ export class HidUpsReader implements UpsSource {
   private readonly cache = new Map<string, Uint8Array>();
   private readonly strings = new Map<number, string | undefined>();
   private unsubscribe: (() => void)[] = [];
+  /** The cache holds a full read made since it was last emptied. */
+  private complete = false;
+  /** Bumped whenever the cache is emptied, so a full read that straddles it does not count. */
+  private epoch = 0;
+  private fullRead: Promise<SourceReading> | null = null;
+  /** Input reports that came while the cache was incomplete, to apply over the full read in order. */
+  private held: Uint8Array[] = [];
+  /** An input report is waiting for the full read in flight: emit its reading when it completes. */
+  private emitAfterFull = false;
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly options: HidUpsReaderOptions) {
     this.events = new Listeners<UpsSourceEvents>(options.onListenerError);
@@ -45,7 +62,8 @@ export class HidUpsReader implements UpsSource {
         this.onInput(r);
       }),
       t.events.on('connection', (state, reason) => {
-        if (state === 'disconnected') this.cache.clear();
+        // Gone, or (re)connected, possibly after changes nobody saw (a re-plug, an agent restart): read in full first.
+        this.resetCache();
         this.events.emit('connection', state === 'connected', reason);
       }),
     );
@@ -77,9 +95,79 @@ export class HidUpsReader implements UpsSource {
       .some((s) => s.kind === 'write' && SHUTDOWN_DELAY_USAGES.has(s.field.usage));
   }
 
-  async poll(kind: 'quick' | 'full'): Promise<UpsReading> {
+  async poll(kind: 'quick' | 'full'): Promise<SourceReading> {
     const model = await this.ensureModel();
-    const refs = kind === 'full' || this.cache.size === 0 ? model.fullReports : model.quickReports;
+    if (kind === 'full' || !this.complete) return this.readFull(model);
+    await this.readReports(model, model.quickReports);
+    return { ...this.decode(model), complete: true };
+  }
+
+  /** Commands to this device run one at a time, in the order given: each is a read-modify-write of a report. */
+  command(cmd: UpsCommand, opts: { offDelay?: number; onDelay?: number } = {}): Promise<void> {
+    return this.queue.run(() => this.runCommand(cmd, opts));
+  }
+
+  private async runCommand(cmd: UpsCommand, opts: { offDelay?: number; onDelay?: number }): Promise<void> {
+    const model = await this.ensureModel();
+    const steps = model.planCommand(cmd, {
+      offDelay: opts.offDelay ?? this.options.offDelayS,
+      onDelay: opts.onDelay ?? this.options.onDelayS,
+    });
+    const written = new Map<number, Uint8Array>();
+    for (const s of steps) {
+      if (s.kind === 'wait') {
+        await new Promise((r) => setTimeout(r, s.ms));
+        continue;
+      }
+      const length = model.descriptor.reportLength('feature', s.field.reportId);
+      // Other fields share the report: read it fresh and patch only ours.
+      const report = Uint8Array.from(await this.options.transport.getFeatureReport(s.field.reportId, length));
+      writeValue(s.field, report, s.value);
+      await this.options.transport.sendFeatureReport(report);
+      written.set(s.field.reportId, report);
+    }
+    // The cache stays whole (an emptied one would decode input reports against nothing): re-read what was written.
+    for (const [id, report] of written) {
+      const length = model.descriptor.reportLength('feature', id);
+      try {
+        this.cache.set(key('feature', id), await this.options.transport.getFeatureReport(id, length));
+      } catch {
+        this.cache.set(key('feature', id), report);
+      }
+    }
+  }
+
+  /** One full read at a time: a poll and an input report that both need one share it. */
+  private readFull(model: UpsModel): Promise<SourceReading> {
+    if (this.fullRead) return this.fullRead;
+    const run = async (): Promise<SourceReading> => {
+      // The cache may be emptied while this reads (a re-plug, an agent restart): then read again, from the start.
+      for (let attempt = 0; ; attempt++) {
+        const epoch = this.epoch;
+        await this.readReports(model, model.fullReports);
+        if (model !== this.model)
+          throw new UpsguardError(ErrorCode.TransportClosed, 'the device changed during a full read');
+        if (epoch === this.epoch) break;
+        if (attempt >= 2 || !this.options.transport.isConnected()) {
+          throw new UpsguardError(ErrorCode.TransportClosed, 'the device went away during a full read');
+        }
+      }
+      this.complete = true;
+      // Inputs held meanwhile (a change pushed at the re-plug, say mains back) are applied over it, in order, so the
+      // change is not lost; a later one wins, as on the device.
+      const held = this.held;
+      this.held = [];
+      for (const h of held) this.merge(model, h);
+      return { ...this.decode(model), complete: true };
+    };
+    const p = run().finally(() => {
+      if (this.fullRead === p) this.fullRead = null;
+    });
+    this.fullRead = p;
+    return p;
+  }
+
+  private async readReports(model: UpsModel, refs: readonly { type: ReportType; reportId: number }[]): Promise<void> {
     for (const ref of refs) {
       if (ref.type !== 'feature') continue;
       const length = model.descriptor.reportLength('feature', ref.reportId);
@@ -93,33 +181,23 @@ export class HidUpsReader implements UpsSource {
         if (!this.options.transport.isConnected()) throw err;
       }
     }
-    return this.decode(model);
   }
 
-  async command(cmd: UpsCommand, opts: { offDelay?: number; onDelay?: number } = {}): Promise<void> {
-    const model = await this.ensureModel();
-    const steps = model.planCommand(cmd, {
-      offDelay: opts.offDelay ?? this.options.offDelayS,
-      onDelay: opts.onDelay ?? this.options.onDelayS,
-    });
-    for (const s of steps) {
-      if (s.kind === 'wait') {
-        await new Promise((r) => setTimeout(r, s.ms));
-        continue;
-      }
-      const length = model.descriptor.reportLength('feature', s.field.reportId);
-      // Other fields share the report: read it fresh and patch only ours.
-      const report = Uint8Array.from(await this.options.transport.getFeatureReport(s.field.reportId, length));
-      writeValue(s.field, report, s.value);
-      await this.options.transport.sendFeatureReport(report);
-    }
+  private resetCache(): void {
     this.cache.clear();
+    this.complete = false;
+    this.epoch++;
+    this.held = [];
   }
 
   private async ensureModel(): Promise<UpsModel> {
     const t = this.options.transport;
     if (!t.isConnected()) {
-      throw new UpsguardError(ErrorCode.TransportClosed, `UPS at ${t.info().location} is not connected`);
+      const why = t.lastProblem?.() ?? '';
+      throw new UpsguardError(
+        ErrorCode.TransportClosed,
+        `UPS at ${t.info().location} is not connected${why ? `: ${why}` : ''}`,
+      );
     }
     const bytes = await t.reportDescriptor();
     const hash = Buffer.from(bytes).toString('base64');
@@ -133,7 +211,7 @@ export class HidUpsReader implements UpsSource {
       serial: info.serial,
     });
     this.modelHash = hash;
-    this.cache.clear();
+    this.resetCache();
     await this.loadStrings(this.model);
     return this.model;
   }
@@ -178,21 +256,45 @@ export class HidUpsReader implements UpsSource {
       const id = model.descriptor.usesReportIds ? (report[0] ?? 0) : 0;
       const expected = model.descriptor.reportLength('input', id);
       if (expected === 0) throw new UpsguardError(ErrorCode.HidReportMalformed, `unknown input report ${id}`);
-      this.cache.set(key('input', id), Uint8Array.from(report));
-      for (const f of model.descriptor.fields) {
-        if (f.type !== 'input' || f.reportId !== id) continue;
-        const twin = model.descriptor.find(f.path, 'feature');
-        const cached = twin && this.cache.get(key('feature', twin.reportId));
-        // The cache mirrors the device, read-only fields included.
-        if (twin && cached) setValue(twin, cached, readValue(f, report));
+      if (!this.complete) {
+        // Nothing to decode against yet: hold it for the full read, and start that read now rather than at the poll.
+        this.held.push(Uint8Array.from(report));
+        if (this.emitAfterFull || !this.options.transport.isConnected()) return;
+        this.emitAfterFull = true;
+        this.readFull(model)
+          .then(
+            (r) => {
+              this.events.emit('reading', r);
+            },
+            // A failed read leaves the inputs held for the next full read (the monitor's poll).
+            () => undefined,
+          )
+          .finally(() => {
+            this.emitAfterFull = false;
+          });
+        return;
       }
-      this.events.emit('reading', this.decode(model));
+      this.merge(model, report);
+      this.events.emit('reading', { ...this.decode(model), complete: true });
     } catch (err) {
       this.options.onBadReport?.(
         new UpsguardError(ErrorCode.HidReportMalformed, `dropped input report: ${errorMessage(err)}`, {
           bytes: Buffer.from(report).toString('hex'),
         }),
       );
+    }
+  }
+
+  /** An input report into the cache, the way NUT does: each input field updates the same path's feature value. */
+  private merge(model: UpsModel, report: Uint8Array): void {
+    const id = model.descriptor.usesReportIds ? (report[0] ?? 0) : 0;
+    this.cache.set(key('input', id), Uint8Array.from(report));
+    for (const f of model.descriptor.fields) {
+      if (f.type !== 'input' || f.reportId !== id) continue;
+      const twin = model.descriptor.find(f.path, 'feature');
+      const cached = twin && this.cache.get(key('feature', twin.reportId));
+      // The cache mirrors the device, read-only fields included.
+      if (twin && cached) setValue(twin, cached, readValue(f, report));
     }
   }
 }

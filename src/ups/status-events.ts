@@ -1,4 +1,4 @@
-import type { CommsState, UpsEventType } from './events.js';
+import type { UpsEventType } from './events.js';
 
 /** A token appearing or disappearing in ups.status, and the event upsmon raises for it. */
 const onAppear: ReadonlyArray<[token: string, event: UpsEventType, message: string]> = [
@@ -36,11 +36,4 @@ export function statusChanges(prev: readonly string[] | null, next: readonly str
     for (const [token, type, message] of onDisappear)
       if (had.has(token) && !has.has(token)) out.push({ type, message });
   return out;
-}
-
-export function commsChange(prev: CommsState, next: CommsState): StatusChange | null {
-  if (prev === next) return null;
-  if (next === 'lost') return { type: 'COMMBAD', message: 'communications with the UPS lost' };
-  if (next === 'ok' && prev === 'lost') return { type: 'COMMOK', message: 'communications with the UPS established' };
-  return null;
 }

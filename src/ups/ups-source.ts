@@ -1,9 +1,17 @@
 import type { Listeners } from '../util/listeners.js';
 import type { UpsCommand, UpsReading } from './pdc/index.js';
 
+/**
+ * A reading as a source yields it. `complete: false` marks a decode that did not follow a full read of the device
+ * (after a re-plug or a reset of the reader's cache): its status must never change the power state. Absent: complete.
+ */
+export interface SourceReading extends UpsReading {
+  readonly complete?: boolean;
+}
+
 export type UpsSourceEvents = {
   /** A reading pushed by the device between polls (an interrupt report). */
-  reading: [reading: UpsReading];
+  reading: [reading: SourceReading];
   /** Contact with the device (not with the UPS's mains) came or went. */
   connection: [connected: boolean, reason: string];
 };
@@ -24,7 +32,8 @@ export interface UpsSource {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** `quick`: status, charge, runtime, timers. `full`: everything. Rejects when the device cannot be read. */
-  poll(kind: 'quick' | 'full'): Promise<UpsReading>;
+  poll(kind: 'quick' | 'full'): Promise<SourceReading>;
+  /** Commands to one device run one at a time, in the order given (one queue per device). */
   command(cmd: UpsCommand, opts?: { offDelay?: number; onDelay?: number }): Promise<void>;
   supportedCommands(): readonly UpsCommand[];
   /**

@@ -4,14 +4,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
-import { type RunningProcess, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
+import { HidUpsReader } from '../../src/ups/hid-ups-reader.js';
+import { UpsMonitor } from '../../src/ups/monitor.js';
+import { RelayTransport } from '../../src/ups/transport/relay-transport.js';
+import { ManualClock, systemClock } from '../../src/util/clock.js';
+import { until as waitFor } from '../helpers/until.js';
+import { type RunningProcess, freePort, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const procs: RunningProcess[] = [];
 let app: App | null = null;
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await app?.stop();
   app = null;
+  for (const c of closers.splice(0)) await c();
   for (const p of procs.splice(0)) await p.stop();
 });
 
@@ -34,7 +41,7 @@ describe('a relay that goes away (agent as its own process)', () => {
       {
         store: { path: ':memory:' },
         nut_server: { enabled: false },
-        monitor: { dead_time_s: 1 },
+        policy: { dead_time_s: 1 },
         ups: [
           {
             name: 'remote',
@@ -87,4 +94,141 @@ describe('a relay that goes away (agent as its own process)', () => {
     expect(monitor.snapshot().variables['battery.charge']).toBe('100');
     await second.proc.waitFor(/"identity":"vm1","msg":"controller claim held"/);
   }, 60_000);
+});
+
+describe('a relay that goes away, every timer on a manual clock', () => {
+  it('is COMMBAD exactly lost_after after the link went, not before, however many reconnects and polls came between', async () => {
+    const dir = tempDir();
+    const keys = writeKeys(dir, ['vm1']);
+    const agent = await startAgent({ dir, keysFile: keys.file });
+    procs.push(agent.proc);
+    const clock = new ManualClock(Date.UTC(2026, 10, 21));
+    const relay = new RelayTransport({
+      address: { host: '127.0.0.1', port: agent.port, selector: '' },
+      identity: 'vm1',
+      key: keys.keys.vm1!,
+      mode: 'control',
+      clientName: 'test vm1',
+      heartbeatMs: 500,
+      lostAfterMs: 20_000,
+      requestTimeoutMs: 3000,
+      connectTimeoutMs: 5000,
+      reconnectBaseMs: 100,
+      reconnectMaxMs: 1000,
+      clock,
+    });
+    const monitor = new UpsMonitor(
+      'remote',
+      new HidUpsReader({ transport: relay }),
+      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
+      { quickIntervalMs: 2000, fullIntervalMs: 30_000, noCommMs: 300_000 },
+      clock,
+      createLogger({ level: 'silent' }),
+    );
+    closers.push(() => monitor.stop());
+    const events: string[] = [];
+    monitor.events.on('event', (e) => events.push(e.type));
+    await monitor.start();
+    await waitFor('the first reading', () => monitor.snapshot().comms === 'ok');
+
+    await agent.proc.kill();
+    await waitFor('the link to drop', () => relay.status().link === 'reconnecting');
+    // Short of the lost time: reconnect attempts and polls come and go (each refused at once), and no COMMBAD.
+    for (let t = 0; t < 19_000; t += 500) {
+      clock.advance(500);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([]);
+    expect(relay.status().link).toBe('reconnecting');
+    expect(monitor.snapshot().comms).toBe('ok');
+    clock.advance(1);
+    expect(events).toEqual(['COMMBAD']);
+    expect(relay.status().link).toBe('unreachable');
+    expect(monitor.snapshot().comms).toBe('lost');
+  }, 30_000);
+
+  it('a relay never reached is NOCOMM at the first poll, not after lost_after, and nothing counts as read', async () => {
+    const dir = tempDir();
+    const keys = writeKeys(dir, ['vm1']);
+    const clock = new ManualClock(Date.UTC(2026, 10, 21));
+    const relay = new RelayTransport({
+      address: { host: '127.0.0.1', port: await freePort(), selector: '' },
+      identity: 'vm1',
+      key: keys.keys.vm1!,
+      mode: 'control',
+      clientName: 'test vm1',
+      heartbeatMs: 500,
+      lostAfterMs: 20_000,
+      requestTimeoutMs: 3000,
+      connectTimeoutMs: 5000,
+      reconnectBaseMs: 100,
+      reconnectMaxMs: 1000,
+      clock,
+    });
+    const monitor = new UpsMonitor(
+      'remote',
+      new HidUpsReader({ transport: relay }),
+      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
+      { quickIntervalMs: 2000, fullIntervalMs: 30_000, noCommMs: 300_000 },
+      clock,
+      createLogger({ level: 'silent' }),
+    );
+    closers.push(() => monitor.stop());
+    const events: string[] = [];
+    monitor.events.on('event', (e) => events.push(e.type));
+    await monitor.start();
+    expect(events).toEqual([]);
+    clock.advance(2000);
+    await waitFor('NOCOMM', () => events.length > 0);
+    expect(events).toEqual(['NOCOMM']);
+    expect(monitor.snapshot()).toMatchObject({ comms: 'unknown', at: 0, lastContactAt: 0 });
+    expect(monitor.problem()).toMatch(/connection refused/);
+  }, 30_000);
+
+  it('an agent restart inside the lost window is a full re-read, not a lost UPS: no COMMBAD', async () => {
+    const dir = tempDir();
+    const keys = writeKeys(dir, ['vm1']);
+    const first = await startAgent({ dir, keysFile: keys.file });
+    procs.push(first.proc);
+    const relay = new RelayTransport({
+      address: { host: '127.0.0.1', port: first.port, selector: '' },
+      identity: 'vm1',
+      key: keys.keys.vm1!,
+      mode: 'control',
+      clientName: 'test vm1',
+      heartbeatMs: 500,
+      lostAfterMs: 20_000,
+      requestTimeoutMs: 3000,
+      connectTimeoutMs: 2000,
+      reconnectBaseMs: 100,
+      reconnectMaxMs: 400,
+    });
+    const seen: string[] = [];
+    relay.events.on('connection', (state, reason) => seen.push(`${state}: ${reason}`));
+    const monitor = new UpsMonitor(
+      'remote',
+      new HidUpsReader({ transport: relay }),
+      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
+      { quickIntervalMs: 500, fullIntervalMs: 30_000, noCommMs: 300_000 },
+      systemClock,
+      createLogger({ level: 'silent' }),
+    );
+    closers.push(() => monitor.stop());
+    const events: string[] = [];
+    monitor.events.on('event', (e) => events.push(e.type));
+    await monitor.start();
+    await waitFor('the first reading', () => monitor.snapshot().comms === 'ok');
+    await first.proc.kill();
+    const second = await startAgent({ dir, keysFile: keys.file, port: first.port });
+    procs.push(second.proc);
+    await waitFor('the full re-read', () => seen.some((s) => s.includes('full re-read')), 15_000);
+    const readAt = monitor.snapshot().lastContactAt;
+    await waitFor('a reading after the restart', () => monitor.snapshot().lastContactAt > readAt);
+    expect(monitor.snapshot().comms).toBe('ok');
+    expect(monitor.snapshot().status).toContain('OL');
+    expect(events).toEqual([]);
+    expect(seen.filter((s) => s.startsWith('disconnected'))).toEqual([]);
+  }, 40_000);
 });

@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { EventsStore } from '../../src/store/events.js';
 import { ReadingsStore } from '../../src/store/readings.js';
 import type { UpsEvent, UpsSnapshot } from '../../src/ups/events.js';
-import { UpsMonitor } from '../../src/ups/monitor.js';
+import { UpsMonitor, type MonitorSinks } from '../../src/ups/monitor.js';
 import type { UpsCommand, UpsReading } from '../../src/ups/pdc/index.js';
 import type { UpsSource, UpsSourceEvents } from '../../src/ups/ups-source.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -37,16 +37,18 @@ class ScriptedSource implements UpsSource {
   }
 }
 
-async function setup() {
+async function setup(opts: { failFirst?: boolean; sinks?: (real: MonitorSinks) => MonitorSinks } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 10, 21));
   const db = openDatabase(':memory:');
   const readings = new ReadingsStore(db);
   const store = new EventsStore(db);
   const source = new ScriptedSource();
+  source.fail = opts.failFirst ?? false;
+  const real: MonitorSinks = { recordSnapshot: (s) => readings.record(s), recordEvent: (e) => store.add(e) };
   const monitor = new UpsMonitor(
     'u',
     source,
-    { recordSnapshot: (s) => readings.record(s), recordEvent: (e) => store.add(e) },
+    opts.sinks ? opts.sinks(real) : real,
     { quickIntervalMs: 2000, fullIntervalMs: 30_000, deadTimeMs: 15_000, noCommMs: 300_000 },
     clock,
     createLogger({ level: 'silent' }),
@@ -103,22 +105,141 @@ describe('UPS monitor', () => {
     await m.monitor.stop();
   });
 
-  it('is stale after a failed poll, COMMBAD after the dead time, COMMOK when contact returns, no ONBATT twice', async () => {
+  it('is lost at the first failed poll (COMMBAD at once, not after the dead time), COMMOK at the first good read, no ONBATT twice', async () => {
     const m = await setup();
-    m.source.reading = { variables: {}, status: ['OB'] };
+    m.source.reading = { variables: { 'battery.charge': '80' }, status: ['OB'] };
     await m.run(2000);
+    const contact = m.monitor.snapshot().lastContactAt;
     m.source.fail = true;
-    await m.run(4000);
-    expect(m.monitor.snapshot().comms).toBe('stale');
-    expect(m.events.map((e) => e.type)).toEqual(['ONBATT']);
-    await m.run(14_000);
+    await m.run(2000);
     expect(m.monitor.snapshot().comms).toBe('lost');
-    expect(m.monitor.snapshot().status).toEqual([]);
+    expect(m.events.map((e) => e.type)).toEqual(['ONBATT', 'COMMBAD']);
+    expect(m.events[1]?.message).toMatch(/device gone/);
+    // The last variables stay; the status is not claimed while lost; the time is that of the last reading.
+    expect(m.monitor.snapshot()).toMatchObject({
+      status: [],
+      variables: { 'battery.charge': '80' },
+      lastContactAt: contact,
+      at: contact,
+    });
+    await m.run(20_000);
     expect(m.events.map((e) => e.type)).toEqual(['ONBATT', 'COMMBAD']);
     m.source.fail = false;
     await m.run(2000);
     expect(m.monitor.snapshot().comms).toBe('ok');
+    expect(m.monitor.snapshot().status).toEqual(['OB']);
     expect(m.events.map((e) => e.type)).toEqual(['ONBATT', 'COMMBAD', 'COMMOK']);
+    await m.monitor.stop();
+  });
+
+  it('is lost at once when the source reports a disconnect, before any poll fails', async () => {
+    const m = await setup();
+    await m.run(2000);
+    m.source.events.emit('connection', false, 'device unplugged');
+    expect(m.monitor.snapshot().comms).toBe('lost');
+    expect(m.events.map((e) => e.type)).toEqual(['COMMBAD']);
+    expect(m.events[0]?.message).toMatch(/device unplugged/);
+    // The poll that follows fails too: still one COMMBAD.
+    m.source.fail = true;
+    await m.run(4000);
+    expect(m.events.map((e) => e.type)).toEqual(['COMMBAD']);
+    await m.monitor.stop();
+  });
+
+  it('a UPS never reached is NOCOMM at once (the first failed poll after start-up), no COMMBAD, and shows nothing read (at and lastContactAt 0)', async () => {
+    const m = await setup({ failFirst: true });
+    // The poll at start-up may race a source's own first connection; the next one decides.
+    expect(m.events).toEqual([]);
+    expect(m.monitor.snapshot()).toMatchObject({ comms: 'unknown', at: 0, lastContactAt: 0 });
+    await m.run(2000);
+    expect(m.events.map((e) => e.type)).toEqual(['NOCOMM']);
+    expect(m.events[0]?.message).toMatch(/never reached.*device gone/);
+    expect(m.monitor.snapshot()).toMatchObject({ comms: 'unknown', at: 0, lastContactAt: 0, status: [] });
+    await m.run(400_000);
+    expect(m.events.map((e) => e.type)).toEqual(['NOCOMM']);
+    expect(m.monitor.snapshot()).toMatchObject({ at: 0, lastContactAt: 0 });
+    // Nothing was read, so nothing was written as a reading.
+    expect(m.readings.latest('u')).toBeUndefined();
+    m.source.fail = false;
+    await m.run(2000);
+    expect(m.events.map((e) => e.type)).toEqual(['NOCOMM', 'COMMOK']);
+    expect(m.monitor.snapshot().comms).toBe('ok');
+    await m.monitor.stop();
+  });
+
+  it('a source that connects just after start-up is not NOCOMM for it', async () => {
+    const m = await setup({ failFirst: true });
+    m.source.fail = false;
+    m.source.events.emit('connection', true, 'connected');
+    await m.run(2000);
+    expect(m.events).toEqual([]);
+    expect(m.monitor.snapshot().comms).toBe('ok');
+    expect(m.monitor.snapshot().at).toBeGreaterThan(0);
+    await m.monitor.stop();
+  });
+
+  it('a reading without status tokens never replaces a known status: no duplicate ONBATT, no lost ONLINE', async () => {
+    const m = await setup();
+    m.source.reading = { variables: { 'battery.charge': '90' }, status: ['OB', 'DISCHRG'] };
+    await m.run(2000);
+    m.source.events.emit('reading', { variables: { 'battery.charge': '89' }, status: [] });
+    expect(m.monitor.snapshot().status).toEqual(['OB', 'DISCHRG']);
+    expect(m.monitor.snapshot().variables['battery.charge']).toBe('89');
+    await m.run(2000);
+    expect(m.events.map((e) => e.type)).toEqual(['ONBATT']);
+    // A reading the source marks partial is not taken for a power state either.
+    m.source.events.emit('reading', { variables: {}, status: ['OL'], complete: false });
+    expect(m.monitor.snapshot().status).toEqual(['OB', 'DISCHRG']);
+    expect(m.events.map((e) => e.type)).toEqual(['ONBATT']);
+    m.source.events.emit('reading', { variables: {}, status: [] });
+    m.source.reading = { variables: {}, status: ['OL', 'CHRG'] };
+    await m.run(2000);
+    expect(m.events.map((e) => e.type)).toEqual(['ONBATT', 'ONLINE']);
+    expect(m.snapshots.every((s) => s.comms !== 'ok' || s.status.length > 0)).toBe(true);
+    await m.monitor.stop();
+  });
+
+  it('survives a store that throws: snapshots and events go on from memory, onStoreError once per failure streak', async () => {
+    let full = false;
+    const storeErrors: unknown[] = [];
+    let recovered = 0;
+    const m = await setup({
+      sinks: (real) => ({
+        recordSnapshot: (s) => {
+          if (full) throw new Error('SQLITE_FULL: database or disk is full');
+          real.recordSnapshot(s);
+        },
+        recordEvent: (e) => {
+          if (full) throw new Error('SQLITE_FULL: database or disk is full');
+          return real.recordEvent(e);
+        },
+        onStoreError: (err) => storeErrors.push(err),
+        onStoreOk: () => recovered++,
+      }),
+    });
+    await m.run(2000);
+    full = true;
+    const before = m.snapshots.length;
+    m.source.reading = { variables: {}, status: ['OB'] };
+    await m.run(4000);
+    m.source.reading = { variables: {}, status: ['OB', 'LB'] };
+    await m.run(2000);
+    expect(m.snapshots.length).toBeGreaterThan(before);
+    expect(m.monitor.snapshot().status).toEqual(['OB', 'LB']);
+    expect(m.events.map((e) => e.type)).toEqual(['ONBATT', 'LOWBATT']);
+    expect(m.events.every((e) => e.id < 0)).toBe(true);
+    expect(new Set(m.events.map((e) => e.id)).size).toBe(2);
+    expect(storeErrors).toHaveLength(1);
+    expect(String(storeErrors[0])).toMatch(/SQLITE_FULL/);
+    full = false;
+    m.source.reading = { variables: {}, status: ['OL'] };
+    await m.run(2000);
+    expect(recovered).toBe(1);
+    expect(m.events.at(-1)).toMatchObject({ type: 'ONLINE' });
+    expect(m.events.at(-1)!.id).toBeGreaterThan(0);
+    full = true;
+    await m.run(2000);
+    expect(storeErrors).toHaveLength(2);
     await m.monitor.stop();
   });
 

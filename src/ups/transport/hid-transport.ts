@@ -40,4 +40,6 @@ export interface HidTransport {
   sendFeatureReport(data: Uint8Array): Promise<void>;
   /** A USB string descriptor by index, or undefined when the device has none or it cannot be read. */
   getString(index: number): Promise<string | undefined>;
+  /** Why the device is not connected (empty when it is, or unknown), for errors and the status page. */
+  lastProblem?(): string;
 }

@@ -10,6 +10,7 @@ import {
   type Payloads,
 } from '../../relay/protocol.js';
 import { PSK_CIPHERS } from '../../relay/psk.js';
+import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 
 export interface RelayLinkOptions {
   readonly host: string;
@@ -23,6 +24,8 @@ export interface RelayLinkOptions {
   readonly localAddress?: string;
   readonly onPush: (frame: Frame) => void;
   readonly onClose: (reason: string) => void;
+  /** Runs the connect and request timeouts and stamps `lastFrameAt`; the system clock unless a test injects one. */
+  readonly clock?: Clock;
 }
 
 type Reply<T extends MessageType> = Payloads[T];
@@ -30,7 +33,7 @@ type Reply<T extends MessageType> = Payloads[T];
 interface Pending {
   resolve: (f: Frame) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
   expect: MessageType;
 }
 
@@ -45,18 +48,21 @@ export class RelayLink {
   private nextId = 1;
   private closed = false;
   lastFrameAt = 0;
+  private readonly clock: Clock;
 
-  constructor(private readonly options: RelayLinkOptions) {}
+  constructor(private readonly options: RelayLinkOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   connect(): Promise<void> {
     const o = this.options;
     return new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.close(err.message);
         reject(err);
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         fail(
           new UpsguardError(
             ErrorCode.RelayUnreachable,
@@ -64,9 +70,8 @@ export class RelayLink {
           ),
         );
       }, o.connectTimeoutMs);
-      timer.unref();
       const ready = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       };
       const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
@@ -106,7 +111,7 @@ export class RelayLink {
     this.closed = true;
     this.socket?.destroy();
     for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
+      this.clock.clearTimeout(p.timer);
       p.reject(new UpsguardError(ErrorCode.RelayUnreachable, `relay request ${id} lost: ${reason}`));
     }
     this.pending.clear();
@@ -125,7 +130,7 @@ export class RelayLink {
     const id = this.nextId++;
     const socket = this.socket;
     return new Promise<Reply<R>>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
         reject(
           new UpsguardError(
@@ -134,7 +139,6 @@ export class RelayLink {
           ),
         );
       }, this.options.requestTimeoutMs);
-      timer.unref();
       this.pending.set(id, {
         resolve: (f) => {
           resolve(f.payload as Reply<R>);
@@ -155,7 +159,7 @@ export class RelayLink {
       this.close(`malformed frame from the agent: ${errorMessage(err)}`);
       return;
     }
-    this.lastFrameAt = Date.now();
+    this.lastFrameAt = this.clock.now();
     for (const f of frames) {
       if (f.requestId === 0) {
         this.options.onPush(f);
@@ -164,7 +168,7 @@ export class RelayLink {
       const p = this.pending.get(f.requestId);
       if (!p) continue;
       this.pending.delete(f.requestId);
-      clearTimeout(p.timer);
+      this.clock.clearTimeout(p.timer);
       if (f.type === MessageType.Error) {
         const e = f.payload as Payloads[typeof MessageType.Error];
         p.reject(new RelayProtocolError(e.code, e.message));

@@ -9,6 +9,7 @@ import {
   type OpenMode,
   type Payloads,
 } from '../../relay/protocol.js';
+import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { Listeners } from '../../util/listeners.js';
 import { backoffMs, withTimeout } from '../../util/timeout.js';
 import type { HidDeviceInfo, HidTransport, HidTransportEvents } from './hid-transport.js';
@@ -32,11 +33,27 @@ export interface RelayTransportOptions {
   readonly onListenerError?: (event: string, err: unknown) => void;
   readonly onLog?: (message: string, details: Record<string, unknown>) => void;
   readonly random?: () => number;
+  /** Every timer (heartbeat, lost-after, reconnect backoff, request limits); the system clock unless injected. */
+  readonly clock?: Clock;
 }
 
 const FAST_RETRY_CAP_MS = 800;
 
 export type RelayLinkState = 'connecting' | 'connected' | 'reconnecting' | 'unreachable';
+
+/**
+ * The claim the agent actually granted on the current link, not the configured mode: `controller` only after an
+ * Opened reply to a control open; `refused` when the agent said no (CLAIM_BUSY, or NOT_CONTROLLER on a write after
+ * the lease went to another); `none` before any answer or while the link is down.
+ */
+export type RelayClaim = 'controller' | 'observer' | 'refused' | 'none';
+
+/** Requests that only read, so one lost with its link inside the lost window is sent again on the next link. */
+const IDEMPOTENT: ReadonlySet<MessageType> = new Set([
+  MessageType.GetFeature,
+  MessageType.GetString,
+  MessageType.ListDevices,
+]);
 
 export interface RelayStatus {
   readonly url: string;
@@ -46,7 +63,11 @@ export interface RelayStatus {
   readonly device: 'attached' | 'detached' | 'unknown';
   readonly rttMs: number | null;
   readonly lastSeq: number | null;
+  /** Whether this client holds the controller claim right now (the agent granted it), whatever the configured mode. */
   readonly controller: boolean;
+  readonly claim: RelayClaim;
+  /** Why the configured control claim is not held, e.g. `CLAIM_BUSY: ups is controlled by vm1 (lease until …)`. */
+  readonly claimProblem: string | null;
   readonly problem: string | null;
 }
 
@@ -74,28 +95,33 @@ export class RelayTransport implements HidTransport {
   private problem: string | null = null;
   private attempt = 0;
   private downSince = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private lostTimer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private retryTimer: TimerHandle | null = null;
+  private lostTimer: TimerHandle | null = null;
+  private heartbeat: TimerHandle | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private claim: RelayClaim = 'none';
+  private claimProblem: string | null = null;
+  private readonly clock: Clock;
 
   constructor(private readonly options: RelayTransportOptions) {
     this.events = new Listeners<HidTransportEvents>(options.onListenerError);
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Starts connecting; resolves after the first attempt, connected or not (the agent may come later). */
   async open(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    this.downSince = Date.now();
+    this.downSince = this.clock.now();
     this.armLostTimer();
     await this.connect();
   }
 
   async close(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.retryTimer, this.lostTimer, this.heartbeat]) if (t) clearTimeout(t);
+    for (const t of [this.retryTimer, this.lostTimer, this.heartbeat]) if (t) this.clock.clearTimeout(t);
     this.retryTimer = this.lostTimer = this.heartbeat = null;
+    if (this.claim !== 'refused') this.claim = 'none';
     this.link?.close('closed');
     this.link = null;
     this.failWaiters(new UpsguardError(ErrorCode.TransportClosed, 'relay transport closed'));
@@ -118,9 +144,16 @@ export class RelayTransport implements HidTransport {
       device: this.deviceAttached === null ? 'unknown' : this.deviceAttached ? 'attached' : 'detached',
       rttMs: this.rttMs,
       lastSeq: this.lastSeq,
-      controller: this.options.mode === 'control',
+      controller: this.claim === 'controller',
+      claim: this.claim,
+      claimProblem: this.claimProblem,
       problem: this.problem,
     };
+  }
+
+  /** Why the UPS is not reachable through the relay, empty while it is. */
+  lastProblem(): string {
+    return this.reportedConnected ? '' : (this.problem ?? '');
   }
 
   info(): HidDeviceInfo {
@@ -172,29 +205,50 @@ export class RelayTransport implements HidTransport {
     await this.call(MessageType.Release, { handle: this.handle }, MessageType.Ok);
   }
 
-  /** A request that waits out a short link gap (a migration) rather than failing at once. */
+  /**
+   * A request that waits out a short link gap (a migration) rather than failing at once: it waits for the link, and a
+   * read lost with its link (or unanswered) inside the lost window is sent again, so the UPS only counts as lost
+   * (COMMBAD) once the relay is.
+   */
   private async call<T extends MessageType, R extends MessageType>(
     type: T,
     payload: Payloads[T],
     expect: R,
   ): Promise<Payloads[R]> {
-    if (this.stopped) throw new UpsguardError(ErrorCode.TransportClosed, 'relay transport closed');
-    if (!this.reportedConnected && this.state === 'unreachable') {
-      throw new UpsguardError(ErrorCode.TransportClosed, `relay unreachable: ${this.problem ?? 'no link'}`);
+    const started = this.clock.now();
+    for (;;) {
+      if (this.stopped) throw new UpsguardError(ErrorCode.TransportClosed, 'relay transport closed');
+      if (!this.reportedConnected && this.state === 'unreachable') {
+        throw new UpsguardError(ErrorCode.TransportClosed, `relay unreachable: ${this.problem ?? 'no link'}`);
+      }
+      if (this.deviceAttached === false) {
+        throw new UpsguardError(ErrorCode.TransportClosed, 'UPS detached at the agent');
+      }
+      if (!this.link?.isOpen() || this.state !== 'connected') {
+        await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+      }
+      const link = this.link!;
+      try {
+        return await link.request(
+          type,
+          { ...payload, ...('handle' in payload ? { handle: this.handle } : {}) },
+          expect,
+        );
+      } catch (err) {
+        if (err instanceof RelayProtocolError && err.relayCode === 'NOT_CONTROLLER') this.refuse(err);
+        const linkLoss =
+          err instanceof UpsguardError &&
+          (err.code === ErrorCode.RelayUnreachable || err.code === ErrorCode.TransportTimeout);
+        const inWindow = this.clock.now() - started < this.options.lostAfterMs;
+        if (!IDEMPOTENT.has(type) || !linkLoss || !inWindow) throw err;
+        // Sent again on this link if it is still up (a slow answer), else on the next one (the loop checks stopped).
+      }
     }
-    if (this.deviceAttached === false) {
-      throw new UpsguardError(ErrorCode.TransportClosed, 'UPS detached at the agent');
-    }
-    if (!this.link?.isOpen() || this.state !== 'connected') {
-      await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    }
-    const link = this.link!;
-    const reply = await link.request(
-      type,
-      { ...payload, ...('handle' in payload ? { handle: this.handle } : {}) },
-      expect,
-    );
-    return reply;
+  }
+
+  private refuse(err: RelayProtocolError): void {
+    this.claim = 'refused';
+    this.claimProblem = `${err.relayCode}: ${err.message}`;
   }
 
   private failWaiters(err: Error): void {
@@ -211,19 +265,18 @@ export class RelayTransport implements HidTransport {
 
   private armLostTimer(): void {
     if (this.lostTimer) return;
-    const left = Math.max(0, this.options.lostAfterMs - (Date.now() - this.downSince));
-    this.lostTimer = setTimeout(() => {
+    const left = Math.max(0, this.options.lostAfterMs - (this.clock.now() - this.downSince));
+    this.lostTimer = this.clock.setTimeout(() => {
       this.lostTimer = null;
       if (this.state === 'connected' || this.stopped) return;
       this.state = 'unreachable';
-      const reason = `relay unreachable for ${Math.round((Date.now() - this.downSince) / 1000)} s: ${this.problem ?? 'no link'}`;
+      const reason = `relay unreachable for ${Math.round((this.clock.now() - this.downSince) / 1000)} s: ${this.problem ?? 'no link'}`;
       this.failWaiters(new UpsguardError(ErrorCode.TransportClosed, reason));
       if (this.reportedConnected) {
         this.reportedConnected = false;
         this.events.emit('connection', 'disconnected', reason);
       }
     }, left);
-    this.lostTimer.unref();
   }
 
   private async connect(): Promise<void> {
@@ -237,6 +290,7 @@ export class RelayTransport implements HidTransport {
       connectTimeoutMs: o.connectTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,
       localAddress: o.localAddress,
+      clock: this.clock,
       onPush: (f) => {
         this.onPush(f);
       },
@@ -261,6 +315,10 @@ export class RelayTransport implements HidTransport {
       );
       this.handle = opened.handle;
       this.device = opened.device;
+      // The agent answers a control open only when it granted the claim (else CLAIM_BUSY); it also names the holder.
+      const granted = o.mode === 'control' && (opened.device.controller ?? o.identity) === o.identity;
+      this.claim = o.mode === 'control' ? (granted ? 'controller' : 'refused') : 'observer';
+      this.claimProblem = o.mode === 'control' && !granted ? `claim held by ${opened.device.controller}` : null;
       if (opened.descriptor !== '') this.descriptor = fromHex(opened.descriptor);
       // Inputs the agent replays arrive before this reply, in order, through onPush.
       const sub = await link.request(
@@ -273,30 +331,38 @@ export class RelayTransport implements HidTransport {
       this.state = 'connected';
       this.problem = null;
       this.attempt = 0;
-      if (this.lostTimer) clearTimeout(this.lostTimer);
+      if (this.lostTimer) this.clock.clearTimeout(this.lostTimer);
       this.lostTimer = null;
       this.startHeartbeat(link);
       const fullReread = restarted || (!sub.resumed && this.reportedConnected);
       this.setAttached(
         opened.connected,
         fullReread ? 'agent restarted or backlog lost: full re-read' : `relay to ${welcome.agentHost}`,
-        fullReread,
+        fullReread ? 'reread' : 'none',
       );
       this.wakeWaiters();
     } catch (err) {
-      this.problem =
-        err instanceof RelayProtocolError && err.relayCode === 'CLAIM_BUSY' ? err.message : errorMessage(err);
+      const busy = err instanceof RelayProtocolError && err.relayCode === 'CLAIM_BUSY';
+      if (busy) this.refuse(err);
+      this.problem = busy ? err.message : errorMessage(err);
       link.close(this.problem);
     }
   }
 
-  private setAttached(attached: boolean, reason: string, forceCycle = false): void {
+  /**
+   * `cycle`: the device itself went and came back at the agent (a re-plug): disconnected, then connected. `reread`: the
+   * device stayed but what was seen of it may be stale (agent restart, lost backlog): connected again, without a
+   * disconnect, which tells the reader to read in full (a link blip that the lost window covers is no COMMBAD).
+   */
+  private setAttached(attached: boolean, reason: string, force: 'none' | 'cycle' | 'reread' = 'none'): void {
     this.deviceAttached = attached;
-    if (attached && forceCycle && this.reportedConnected) {
+    if (attached && force === 'cycle' && this.reportedConnected) {
       this.reportedConnected = false;
       this.events.emit('connection', 'disconnected', reason);
     }
-    if (attached && !this.reportedConnected) {
+    if (attached && force === 'reread' && this.reportedConnected) {
+      this.events.emit('connection', 'connected', reason);
+    } else if (attached && !this.reportedConnected) {
       this.reportedConnected = true;
       this.events.emit('connection', 'connected', reason);
     } else if (!attached && this.reportedConnected) {
@@ -323,7 +389,7 @@ export class RelayTransport implements HidTransport {
         if (p.kind === 'detached') this.setAttached(false, p.reason);
         else {
           // After a re-plug the agent has re-read the descriptor; fetch it with a fresh open on the next link.
-          this.setAttached(true, `UPS ${p.kind} at the agent`, true);
+          this.setAttached(true, `UPS ${p.kind} at the agent`, 'cycle');
         }
         return;
       }
@@ -343,11 +409,12 @@ export class RelayTransport implements HidTransport {
   }
 
   private startHeartbeat(link: RelayLink): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => {
-      if (!link.isOpen()) return;
+    if (this.heartbeat) this.clock.clearTimeout(this.heartbeat);
+    const beat = (): void => {
+      this.heartbeat = null;
+      if (this.stopped || this.link !== link || !link.isOpen()) return;
       // Half-open links (a partition) carry no error: silence longer than the lost time ends them.
-      if (Date.now() - link.lastFrameAt > this.options.lostAfterMs) {
+      if (this.clock.now() - link.lastFrameAt > this.options.lostAfterMs) {
         link.close('no frame from the agent within the lost time');
         return;
       }
@@ -356,17 +423,20 @@ export class RelayTransport implements HidTransport {
       } catch {
         // The close handler takes it from here.
       }
-    }, this.options.heartbeatMs);
-    this.heartbeat.unref();
+      this.heartbeat = this.clock.setTimeout(beat, this.options.heartbeatMs);
+    };
+    this.heartbeat = this.clock.setTimeout(beat, this.options.heartbeatMs);
   }
 
   private onLinkDown(reason: string): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.heartbeat) this.clock.clearTimeout(this.heartbeat);
     this.heartbeat = null;
     this.link = null;
+    // A claim is held on a link: none while it is down (a refusal stays until an open is granted).
+    if (this.claim !== 'refused') this.claim = 'none';
     if (this.stopped) return;
     if (this.state === 'connected') {
-      this.downSince = Date.now();
+      this.downSince = this.clock.now();
       this.state = 'reconnecting';
       this.options.onLog?.('relay link lost; reconnecting', { reason });
     }
@@ -379,13 +449,14 @@ export class RelayTransport implements HidTransport {
     if (this.stopped || this.retryTimer) return;
     // Inside the lost window (a migration, a switch reboot) keep trying at least every FAST_RETRY_CAP_MS, so the stream
     // resumes within a second of the network coming back; past it, back off to the configured maximum.
-    const inGrace = Date.now() - this.downSince < this.options.lostAfterMs;
+    const inGrace = this.clock.now() - this.downSince < this.options.lostAfterMs;
     const cap = inGrace ? Math.min(this.options.reconnectMaxMs, FAST_RETRY_CAP_MS) : this.options.reconnectMaxMs;
     const delay = backoffMs(this.attempt++, this.options.reconnectBaseMs, cap, this.options.random);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = null;
-      void withTimeout(this.connect(), this.options.connectTimeoutMs * 4, 'relay reconnect').catch(() => undefined);
+      void withTimeout(this.connect(), this.options.connectTimeoutMs * 4, 'relay reconnect', this.clock).catch(
+        () => undefined,
+      );
     }, delay);
-    this.retryTimer.unref();
   }
 }
