@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../web/deps.js';
-import { buildServer } from '../web/server.js';
+import { buildServer, type WebServerOptions } from '../web/server.js';
 import type { Part } from './part.js';
 
 /** The page and the API. Built at start; listening is the App's call, so tests can `inject` instead. */
@@ -8,10 +8,13 @@ export class WebPart implements Part {
   readonly name = 'web';
   private server: FastifyInstance | null = null;
 
-  constructor(private readonly deps: () => WebDeps) {}
+  constructor(
+    private readonly deps: () => WebDeps,
+    private readonly options: Partial<WebServerOptions> = {},
+  ) {}
 
   start(): void {
-    this.server ??= buildServer(this.deps());
+    this.server ??= buildServer(this.deps(), this.options);
   }
 
   current(): FastifyInstance | null {

@@ -153,7 +153,9 @@ export async function runRelay(
     now: () => clock.now(),
     leaseMs: settings.lease_s * 1000,
     idleTimeoutMs: settings.idle_timeout_s * 1000,
-    handshakeTimeoutMs: 10_000,
+    handshakeTimeoutMs: settings.handshake_timeout_ms,
+    maxPendingHandshakesPerAddress: settings.max_pending_handshakes_per_address,
+    maxPendingHandshakes: settings.max_pending_handshakes,
   });
   try {
     simulated?.start();

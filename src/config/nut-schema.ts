@@ -14,6 +14,8 @@ export const nutServerSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65_535).default(NUT_DEFAULT_PORT),
     max_connections: z.number().int().min(1).max(10_000).default(64),
+    /** One address may not hold the whole cap (a stuck follower would lock every other out). */
+    max_connections_per_address: z.number().int().min(1).max(10_000).default(8),
     /** Bytes in one request line; a longer one gets ERR and is skipped. */
     max_line_length: z.number().int().min(64).max(65_536).default(1024),
     /** A client that sends no complete line for this long is dropped (upsd: 60 s). */

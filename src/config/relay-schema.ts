@@ -34,6 +34,11 @@ export const relayAgentSchema = z
     db: z.string().default('data/relay.db'),
     lease_s: z.number().positive().default(120),
     idle_timeout_s: z.number().positive().default(30),
+    /** A connection that has not finished its TLS handshake by then is closed. */
+    handshake_timeout_ms: z.number().int().positive().default(10_000),
+    /** Connections still in their handshake, per address and in all: silent sockets cannot lock the appliance out. */
+    max_pending_handshakes_per_address: z.number().int().min(1).default(8),
+    max_pending_handshakes: z.number().int().min(1).default(64),
     feature_cache_ms: z.number().int().min(0).default(250),
     ring_size: z.number().int().min(16).max(1_000_000).default(4096),
     device: z

@@ -33,6 +33,8 @@ export interface SessionHost {
   release(device: ExportedDevice, identity: string): void;
   /** A session's handles changed: the inventory's consumer/state may have too. */
   changed(): void;
+  /** A warning one client could repeat without end (reconnecting each time): rate-limited per key. */
+  warnLimited(key: string, fields: Record<string, unknown>, msg: string): void;
 }
 
 interface Handle {
@@ -109,7 +111,11 @@ export class AgentSession {
     if (this.closed) return;
     // A client that stops reading is dropped rather than buffered without bound; it resumes from its sequence number.
     if (this.socket.writableLength > MAX_BUFFERED_BYTES) {
-      this.host.log.warn({ identity: this.identity }, 'relay client not reading; dropping its connection');
+      this.host.warnLimited(
+        `unread ${this.identity}`,
+        { identity: this.identity },
+        'relay client not reading; dropping its connection',
+      );
       this.close();
       return;
     }
@@ -122,7 +128,11 @@ export class AgentSession {
       frames = this.decoder.push(chunk);
     } catch (err) {
       const message = errorMessage(err);
-      this.host.log.warn({ identity: this.identity, err: message }, 'malformed relay frame; closing that connection');
+      this.host.warnLimited(
+        `frame ${this.identity}`,
+        { identity: this.identity, err: message },
+        'malformed relay frame; closing that connection',
+      );
       this.send(MessageType.Error, 0, {
         code: err instanceof RelayProtocolError ? err.relayCode : 'BAD_FRAME',
         message,

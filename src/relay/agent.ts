@@ -4,6 +4,9 @@ import { hostname } from 'node:os';
 import tls from 'node:tls';
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { ConnectionLimits, remoteKey } from '../util/connection-limits.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { AgentSession, type SessionHost } from './agent-session.js';
 import type { AgentStore } from './agent-store.js';
 import type { ExportedDevice } from './exported-device.js';
@@ -28,8 +31,24 @@ export interface RelayAgentOptions {
   readonly leaseMs: number;
   /** A connection silent this long is dropped (clients ping every few seconds). */
   readonly idleTimeoutMs: number;
+  /** A connection that has not finished its TLS handshake by then is closed. */
   readonly handshakeTimeoutMs: number;
+  /** Connections not yet through the TLS handshake, from one address (default 8) and in all (default 64). */
+  readonly maxPendingHandshakesPerAddress?: number | undefined;
+  readonly maxPendingHandshakes?: number | undefined;
+  /** Times the log's rate limit; the system clock unless a test gives one. */
+  readonly clock?: Clock | undefined;
 }
+
+const DEFAULT_PENDING_PER_ADDRESS = 8;
+const DEFAULT_PENDING_TOTAL = 64;
+/** Refusals logged per address and window; the rest are summed up in one line when the window ends. */
+const LOG_LINES_PER_WINDOW = 5;
+const LOG_WINDOW_MS = 60_000;
+/** How long stop() waits for the listener to close once every socket is destroyed. */
+const STOP_WAIT_MS = 2000;
+
+const slotKey = (s: net.Socket): string => `${s.remoteAddress ?? ''}|${String(s.remotePort ?? '')}`;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -46,8 +65,21 @@ export class RelayAgent implements SessionHost {
   private readonly sessions = new Set<AgentSession>();
   private readonly pskIdentity = new WeakMap<object, string>();
   private renewTimer: NodeJS.Timeout | null = null;
+  /** Every TCP socket accepted, before and after TLS, so stop() can close them all. */
+  private readonly sockets = new Set<net.Socket>();
+  /** Release of a pending-handshake slot, by the TCP socket's remote address and port. */
+  private readonly pending = new Map<string, () => void>();
+  private readonly offDevice: (() => void)[] = [];
+  private readonly quietLog: RateLimitedLog;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly options: RelayAgentOptions) {
+    this.quietLog = new RateLimitedLog({
+      log: options.log,
+      clock: options.clock ?? systemClock,
+      maxPerWindow: LOG_LINES_PER_WINDOW,
+      windowMs: LOG_WINDOW_MS,
+    });
     if (options.insecure && !isLoopback(options.host)) {
       throw new UpsguardError(
         ErrorCode.CliUsage,
@@ -71,20 +103,36 @@ export class RelayAgent implements SessionHost {
     return this.options.now();
   }
 
+  warnLimited(key: string, fields: Record<string, unknown>, msg: string): void {
+    this.quietLog.warn(key, fields, msg);
+  }
+
   async start(): Promise<{ host: string; port: number }> {
+    if (this.server) throw new Error('the relay agent is already started');
+    this.stopping = null;
     for (const d of this.options.devices) {
-      d.events.on('input', (input) => {
-        for (const s of this.sessions) s.pushInput(d, input);
-      });
-      d.events.on('plug', (kind, reason) => {
-        this.options.log.info({ device: d.name, kind, reason }, `device ${kind}`);
-        for (const s of this.sessions) s.pushPlug(d, kind, reason);
-        this.changed();
-      });
+      this.offDevice.push(
+        d.events.on('input', (input) => {
+          for (const s of this.sessions) s.pushInput(d, input);
+        }),
+        d.events.on('plug', (kind, reason) => {
+          this.options.log.info({ device: d.name, kind, reason }, `device ${kind}`);
+          for (const s of this.sessions) s.pushPlug(d, kind, reason);
+          this.changed();
+        }),
+      );
       await d.start();
     }
     this.changed();
-    this.server = this.options.insecure ? net.createServer((s) => this.accept(s, 'insecure')) : this.tlsServer();
+    this.server = this.options.insecure
+      ? net.createServer((s) => {
+          this.accept(s, 'insecure');
+        })
+      : this.tlsServer();
+    this.server.on('connection', (raw: net.Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.options.port, this.options.host, () => {
@@ -99,16 +147,55 @@ export class RelayAgent implements SessionHost {
     return { host: addr.address, port: addr.port };
   }
 
-  async stop(): Promise<void> {
+  /** Closes every socket at once (sessions, handshakes under way), removes its listeners; bounded in time. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     if (this.renewTimer) clearInterval(this.renewTimer);
-    for (const s of this.sessions) s.close();
+    this.renewTimer = null;
+    for (const off of this.offDevice.splice(0)) off();
+    const server = this.server;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => {
+      if (server?.listening) server.close(() => resolve());
+      else resolve();
+    });
+    for (const s of [...this.sessions]) s.close();
     this.sessions.clear();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    for (const d of this.options.devices) await d.stop();
+    for (const raw of [...this.sockets]) raw.destroy();
+    this.sockets.clear();
+    for (const release of this.pending.values()) release();
+    this.pending.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      closed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    server?.removeAllListeners();
+    this.quietLog.flush();
+    for (const d of this.options.devices) {
+      try {
+        await d.stop();
+      } catch (err) {
+        this.options.log.error({ device: d.name, err: errorMessage(err) }, 'cannot stop the exported device');
+      }
+    }
   }
 
   private tlsServer(): tls.Server {
     const keys = this.options.keys!;
+    const o = this.options;
+    const limits = new ConnectionLimits({
+      perAddress: o.maxPendingHandshakesPerAddress ?? DEFAULT_PENDING_PER_ADDRESS,
+      total: o.maxPendingHandshakes ?? DEFAULT_PENDING_TOTAL,
+    });
     const server = tls.createServer(
       {
         minVersion: 'TLSv1.3',
@@ -120,11 +207,38 @@ export class RelayAgent implements SessionHost {
           return key ?? null;
         },
       },
-      (socket) => this.accept(socket, this.pskIdentity.get(socket) ?? 'unknown'),
+      (socket) => {
+        this.pending.get(slotKey(socket))?.();
+        this.accept(socket, this.pskIdentity.get(socket) ?? 'unknown');
+      },
     );
+    // The raw TCP connection, before TLS: a slot per address and in all, held until the handshake ends.
+    server.on('connection', (raw: net.Socket) => {
+      const address = remoteKey(raw.remoteAddress);
+      const a = limits.admit(address);
+      if (!a.ok) {
+        this.quietLog.warn(`refused ${address}`, { remote: address }, `relay connection refused: ${a.reason}`);
+        raw.destroy();
+        return;
+      }
+      const k = slotKey(raw);
+      const release = (): void => {
+        a.release();
+        if (this.pending.get(k) === release) this.pending.delete(k);
+      };
+      this.pending.set(k, release);
+      raw.once('close', release);
+    });
     server.on('tlsClientError', (err, socket) => {
-      // A wrong key or identity ends here, in the handshake: log who tried, never what key.
-      this.options.log.warn({ remote: socket.remoteAddress, err: err.message }, 'relay handshake refused');
+      // A wrong key, a wrong identity or a handshake timeout ends here: close it, log who tried (never what key).
+      const address = remoteKey(socket.remoteAddress);
+      socket.destroy();
+      // A client that hung up before finishing (or one refused above) is not a refusal worth a warning.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        this.options.log.debug({ remote: address }, 'relay connection closed before its handshake');
+        return;
+      }
+      this.quietLog.warn(`handshake ${address}`, { remote: address, err: err.message }, 'relay handshake refused');
     });
     return server;
   }

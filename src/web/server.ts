@@ -1,18 +1,81 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ErrorCode, UpsguardError } from '../errors.js';
+import { systemClock } from '../util/clock.js';
+import { ConnectionLimits, remoteKey } from '../util/connection-limits.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import type { WebDeps } from './deps.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerPageRoutes } from './routes/page.js';
 import { registerStatusRoutes } from './routes/status.js';
-import { registerStreamRoutes } from './routes/stream.js';
+import { DEFAULT_STREAM_LIMITS, registerStreamRoutes, type StreamLimits } from './routes/stream.js';
 import { registerShutdownRoutes } from './routes/shutdown.js';
 
+/** How long each phase of a request may take, and how many connections a client may hold. */
+export interface WebServerOptions extends StreamLimits {
+  /** The whole request, headers and body, must arrive within this (slow or stalled bodies get 408). */
+  readonly requestTimeoutMs: number;
+  /** The headers must arrive within this; at most requestTimeoutMs. */
+  readonly headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (a backstop for every phase). */
+  readonly connectionTimeoutMs: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly maxConnections: number;
+  readonly bodyLimitBytes: number;
+}
+
+export const DEFAULT_WEB_OPTIONS: WebServerOptions = {
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000,
+  connectionTimeoutMs: 60_000,
+  maxConnectionsPerAddress: 64,
+  maxConnections: 256,
+  bodyLimitBytes: 256 * 1024,
+  ...DEFAULT_STREAM_LIMITS,
+};
+
 /** Builds the web app without listening, so tests use `inject` and `app.ts` decides where it listens. */
-export function buildServer(deps: WebDeps): FastifyInstance {
+export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = {}): FastifyInstance {
+  const o: WebServerOptions = { ...DEFAULT_WEB_OPTIONS, ...options };
   // Request lines at info would drown the log of an appliance polled every 2 s by its own page: warn and up only.
   const logger: FastifyBaseLogger = deps.log.child({ part: 'web' }, { level: 'warn' });
-  const app = Fastify({ loggerInstance: logger });
+  const headersTimeout = Math.min(o.headersTimeoutMs, o.requestTimeoutMs);
+  const app = Fastify({
+    loggerInstance: logger,
+    requestTimeout: o.requestTimeoutMs,
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    connectionTimeout: o.connectionTimeoutMs,
+    bodyLimit: o.bodyLimitBytes,
+    http: {
+      headersTimeout,
+      // Node checks the request and headers timeouts only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+    },
+  });
+  app.server.headersTimeout = headersTimeout;
+
+  // Counted on the raw connection, before any parsing: one client cannot take every socket the appliance has.
+  const limits = new ConnectionLimits({ perAddress: o.maxConnectionsPerAddress, total: o.maxConnections });
+  const quietLog = new RateLimitedLog({
+    log: deps.log.child({ part: 'web' }),
+    clock: systemClock,
+    maxPerWindow: 5,
+    windowMs: 60_000,
+  });
+  app.server.on('connection', (socket) => {
+    const address = remoteKey(socket.remoteAddress);
+    const refused = limits.admitSocket(socket, address);
+    if (refused === null) return;
+    quietLog.warn(`refused ${address}`, { remote: address }, `web connection refused: ${refused}`);
+    socket.destroy();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    quietLog.flush();
+    done();
+  });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof UpsguardError) {
@@ -34,7 +97,7 @@ export function buildServer(deps: WebDeps): FastifyInstance {
   registerStatusRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerHistoryRoutes(app, deps);
-  registerStreamRoutes(app, deps);
+  registerStreamRoutes(app, deps, o);
   registerShutdownRoutes(app, deps);
   registerPageRoutes(app);
   return app;

@@ -39,6 +39,7 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
       host: c.host,
       port: c.port,
       maxConnections: c.max_connections,
+      maxConnectionsPerAddress: c.max_connections_per_address,
       maxLineLength: c.max_line_length,
       idleTimeoutMs: c.idle_timeout_s * 1000,
       commandTimeoutMs: c.command_timeout_ms,

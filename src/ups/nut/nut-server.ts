@@ -4,7 +4,9 @@ import type { TLSSocket, SecureContext } from 'node:tls';
 import { ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
+import { ConnectionLimits, remoteKey } from '../../util/connection-limits.js';
 import { Listeners } from '../../util/listeners.js';
+import { RateLimitedLog } from '../../util/rate-limited-log.js';
 import { withTimeout } from '../../util/timeout.js';
 import { UPS_COMMANDS, type UpsCommand } from '../pdc/index.js';
 import { NutAuth, type NutUser } from './nut-auth.js';
@@ -18,6 +20,8 @@ export interface NutServerSettings {
   readonly host: string;
   readonly port: number;
   readonly maxConnections: number;
+  /** Connections one client address may hold, so one client cannot take every slot (default: 8, at most the total). */
+  readonly maxConnectionsPerAddress?: number | undefined;
   readonly maxLineLength: number;
   readonly idleTimeoutMs: number;
   readonly commandTimeoutMs: number;
@@ -65,6 +69,12 @@ const LOGOUT_HISTORY = 200;
 /** Requests a client may queue before it is dropped (pipelining is fine; flooding is not). */
 const MAX_QUEUED_LINES = 256;
 const MAX_UNSENT_BYTES = 1 << 20;
+/** Warnings one client address may write per kind and window; the rest are counted in one summary line. */
+const LOG_LINES_PER_WINDOW = 5;
+const LOG_WINDOW_MS = 60_000;
+/** How long stop() waits for the listening socket to close once every client is destroyed. */
+const STOP_WAIT_MS = 2000;
+const DEFAULT_PER_ADDRESS = 8;
 
 interface Conn {
   readonly session: NutSession;
@@ -86,6 +96,7 @@ interface Conn {
 export class NutServer {
   readonly events: Listeners<NutServerEvents>;
   private server: Server | null = null;
+  private readonly quietLog: RateLimitedLog;
   private readonly conns = new Set<Conn>();
   private readonly fsd = new Set<string>();
   private readonly logins = new Map<number, NutLogin>();
@@ -112,6 +123,12 @@ export class NutServer {
     // upsd matches UPS names exactly.
     this.byName = new Map(options.ups.map((u) => [u.name, u]));
     this.ctx = this.context();
+    this.quietLog = new RateLimitedLog({
+      log,
+      clock: options.clock,
+      maxPerWindow: LOG_LINES_PER_WINDOW,
+      windowMs: LOG_WINDOW_MS,
+    });
   }
 
   /** Listens; rejects with a typed error naming the address when it cannot (EADDRINUSE in details.errno). */
@@ -128,12 +145,12 @@ export class NutServer {
         );
       }
     }
-    const server = createServer((socket) => {
-      this.accept(socket);
+    const limits = new ConnectionLimits({
+      total: s.maxConnections,
+      perAddress: Math.min(s.maxConnectionsPerAddress ?? DEFAULT_PER_ADDRESS, s.maxConnections),
     });
-    server.maxConnections = s.maxConnections;
-    server.on('drop', (d) => {
-      this.options.log.warn({ address: d?.remoteAddress }, 'NUT connection refused: connection limit reached');
+    const server = createServer((socket) => {
+      this.accept(socket, limits);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
@@ -154,12 +171,28 @@ export class NutServer {
     this.server = server;
   }
 
+  /** Closes every client at once (logged-in ones count as logged out) and resolves within a bounded time. */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    const closed = new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
     for (const c of [...this.conns]) this.close(c, 'server stopped');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      closed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    server.removeAllListeners();
+    this.quietLog.flush();
   }
 
   address(): { host: string; port: number } | null {
@@ -252,8 +285,15 @@ export class NutServer {
     }
   }
 
-  private accept(socket: Socket): void {
-    const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
+  private accept(socket: Socket, limits: ConnectionLimits): void {
+    const address = remoteKey(socket.remoteAddress);
+    const refused = limits.admitSocket(socket, address);
+    if (refused !== null) {
+      socket.on('error', () => undefined);
+      this.quietLog.warn(`refused ${address}`, { address }, `NUT connection refused: ${refused}`);
+      socket.destroy();
+      return;
+    }
     const session: NutSession = { id: this.nextId++, address, tls: false, tracking: false };
     const c: Conn = {
       session,
@@ -288,14 +328,15 @@ export class NutServer {
   private onData(c: Conn, chunk: Buffer): void {
     if (c.closed) return;
     const { lines, overflows } = c.splitter.push(chunk);
+    const address = c.session.address;
     for (let i = 0; i < overflows; i++) {
-      this.options.log.warn({ address: c.session.address }, 'NUT request line too long; skipped');
+      this.quietLog.warn(`long ${address}`, { address }, 'NUT request line too long; skipped');
       c.queue.push('\u0000overflow');
     }
     c.queue.push(...lines);
-    if (lines.length > 0) this.armIdle(c);
+    // The idle timer is reset by requests the server understood (see drain), not by any bytes.
     if (c.queue.length > MAX_QUEUED_LINES) {
-      this.options.log.warn({ address: c.session.address }, 'NUT client flooded requests; dropped');
+      this.quietLog.warn(`flood ${address}`, { address }, 'NUT client flooded requests; dropped');
       c.closeReason = 'dropped: too many queued requests';
       this.close(c, c.closeReason);
       return;
@@ -321,17 +362,23 @@ export class NutServer {
       while (!c.closed && c.queue.length > 0) {
         const line = c.queue.shift()!;
         let reply;
+        let understood = false;
         try {
           if (line === '\u0000overflow')
             throw new NutLineError('request line too long', this.options.settings.maxLineLength);
-          reply = await handleCommand(this.ctx, c.session, parseLine(line));
+          const words = parseLine(line);
+          reply = await handleCommand(this.ctx, c.session, words);
+          understood = words.length > 0 && reply.lines[0] !== err('UNKNOWN-COMMAND');
         } catch (e) {
           // upsd answers nothing to a line it cannot parse; an ERR keeps a client from waiting forever.
-          this.options.log.info({ address: c.session.address, err: errorMessage(e) }, 'NUT request not understood');
+          const address = c.session.address;
+          this.quietLog.info(`bad ${address}`, { address, err: errorMessage(e) }, 'NUT request not understood');
           reply = { lines: [err('INVALID-ARGUMENT')] };
         }
         // The client may have gone while the command ran.
         if (!this.conns.has(c)) return;
+        // Junk or unknown commands do not keep a connection alive: only requests the server understood do.
+        if (understood) this.armIdle(c);
         c.io.write(`${reply.lines.join('\n')}\n`);
         if (c.io.writableLength > MAX_UNSENT_BYTES) {
           c.closeReason = 'dropped: not reading replies';

@@ -1,6 +1,8 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { NutServer } from '../../../src/ups/nut/nut-server.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { until } from '../../helpers/until.js';
 import { FakeUps, LineClient, startServer } from './server-harness.js';
 
 describe('NUT server: protocol replies as upsd gives them', () => {
@@ -307,5 +309,99 @@ describe('NUT server limits', () => {
       `NUT server cannot listen on 127.0.0.1:${first.port}: the port is in use`,
     );
     await first.server.stop();
+  });
+});
+
+/** A raw client from a chosen loopback address (Linux routes all of 127/8 to lo). */
+function openFrom(port: number, localAddress: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+describe('NUT server: one client cannot lock the others out', () => {
+  const sockets: net.Socket[] = [];
+  let server: NutServer | undefined;
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await server?.stop();
+    server = undefined;
+  });
+
+  test('one address holding connections up to the global cap does not keep a new client out', async () => {
+    const clock = new ManualClock(0);
+    const started = await startServer(clock, [new FakeUps()], { maxConnections: 16, maxConnectionsPerAddress: 4 });
+    server = started.server;
+    // The attacker opens as many as the global cap allows; only its share is kept.
+    const held = await Promise.all(Array.from({ length: 16 }, () => openFrom(started.port, '127.0.0.2')));
+    sockets.push(...held);
+    await until(
+      'the attacker is cut down to its per-address share',
+      () => held.filter((s) => s.destroyed).length === 12,
+      3000,
+    );
+    const c = await LineClient.open(started.port);
+    expect(await c.ask('NETVER')).toEqual(['1.3']);
+    c.end();
+    expect(started.logs.join('')).toMatch(/connection limit reached \(4 from 127\.0\.0\.2\)/);
+  });
+
+  test('lines that are not valid commands, or only unknown commands, do not keep a client from going idle', async () => {
+    const clock = new ManualClock(0);
+    const started = await startServer(clock, [new FakeUps()], { idleTimeoutMs: 60_000 });
+    server = started.server;
+    const bad = await LineClient.open(started.port);
+    const good = await LineClient.open(started.port);
+    for (let i = 0; i < 3; i++) {
+      expect(await bad.ask(i % 2 === 0 ? 'NOSUCHCOMMAND x' : '"open quote')).toEqual([
+        i % 2 === 0 ? 'ERR UNKNOWN-COMMAND' : 'ERR INVALID-ARGUMENT',
+      ]);
+      expect(await good.ask('VER')).toEqual([expect.stringContaining('9.9.9')]);
+      clock.advance(20_000);
+    }
+    // 60 s after connecting: the one sending junk is gone, the one sending real requests stays.
+    expect(await bad.waitClosed()).toBe(true);
+    expect(good.closed).toBe(false);
+    expect(await good.ask('NETVER')).toEqual(['1.3']);
+    good.end();
+    expect(started.logs.join('')).toContain('NUT client idle; disconnected');
+  });
+
+  test('malformed and overlong lines cannot flood the log', async () => {
+    const clock = new ManualClock(0);
+    const started = await startServer(clock, [new FakeUps()], { maxLineLength: 64 });
+    server = started.server;
+    const c = await LineClient.open(started.port);
+    c.socket.write('"open\n'.repeat(100) + `${'x'.repeat(100)}\n`.repeat(100));
+    const replies = await c.read(200, 5000);
+    expect(replies.every((r) => r === 'ERR INVALID-ARGUMENT')).toBe(true);
+    const text = () => started.logs.join('');
+    expect((text().match(/NUT request not understood/g) ?? []).length).toBeLessThanOrEqual(5);
+    expect((text().match(/NUT request line too long/g) ?? []).length).toBeLessThanOrEqual(5);
+    clock.advance(60_000);
+    expect(text()).toMatch(/suppressed \d+ similar/);
+    c.end();
+  });
+
+  test('stop closes every client at once, mid-command included, and resolves in bounded time', async () => {
+    const clock = new ManualClock(0);
+    const stuck = new FakeUps();
+    stuck.command = () => new Promise<void>(() => undefined);
+    const started = await startServer(clock, [stuck], { commandTimeoutMs: 60_000 });
+    const clients = await Promise.all(Array.from({ length: 5 }, () => LineClient.open(started.port)));
+    await clients[0]!.ask('USERNAME monuser');
+    await clients[0]!.ask('PASSWORD monpass1');
+    expect(await clients[0]!.ask('LOGIN rack')).toEqual(['OK']);
+    await clients[1]!.ask('USERNAME admin');
+    await clients[1]!.ask('PASSWORD adminpass');
+    clients[1]!.socket.write('INSTCMD rack beeper.mute\n');
+    // Half-sent line, and one that never sends anything.
+    clients[2]!.socket.write('LIST VA');
+    const t0 = Date.now();
+    await started.server.stop();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    for (const c of clients) expect(await c.waitClosed(1000)).toBe(true);
+    expect(started.server.address()).toBeNull();
+    await started.server.stop();
   });
 });
