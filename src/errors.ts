@@ -5,6 +5,7 @@
 export const ErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
   ConfigUnreadable: 'CONFIG_UNREADABLE',
+  ConfigFileTooLarge: 'CONFIG_FILE_TOO_LARGE',
   HidDescriptorMalformed: 'HID_DESCRIPTOR_MALFORMED',
   HidDescriptorLimit: 'HID_DESCRIPTOR_LIMIT',
   HidReportMalformed: 'HID_REPORT_MALFORMED',
@@ -41,6 +42,7 @@ export const ErrorCode = {
   RelayProtocol: 'RELAY_PROTOCOL',
   RelayPskInvalid: 'RELAY_PSK_INVALID',
   RelayUnreachable: 'RELAY_UNREACHABLE',
+  NotifyFailed: 'NOTIFY_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

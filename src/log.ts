@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { redactSecrets } from './util/redact.js';
 
 export type { Logger } from 'pino';
 
@@ -6,7 +7,21 @@ export type { Logger } from 'pino';
  * Key names whose values are secrets wherever they appear. pino's redaction works on paths, so the common
  * nestings are listed; config objects are never logged whole, this is the second line of defence.
  */
-const SECRET_KEYS = ['password', 'passwd', 'secret', 'token', 'psk', 'key', 'apiToken', 'api_token', 'authorization'];
+const SECRET_KEYS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'psk',
+  'key',
+  'privateKey',
+  'private_key',
+  'apiToken',
+  'api_token',
+  'authorization',
+  'cookie',
+];
 const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*[*].${k}`, `*.*[*].${k}`]);
 
 export interface LogOptions {
@@ -25,9 +40,5 @@ export function createLogger(options: LogOptions = {}): Logger {
 
 /** Removes secret values from a free-text message (an error from a library may echo a URL or a header). */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join('[redacted]');
-  }
-  return out;
+  return redactSecrets(text, secrets);
 }

@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,13 +27,13 @@ afterEach(async () => {
 });
 
 async function listen(
-  handler: (body: string, n: number, res: import('node:http').ServerResponse) => void,
+  handler: (body: string, n: number, res: import('node:http').ServerResponse, req: IncomingMessage) => void,
 ): Promise<string> {
   let n = 0;
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => handler(body, ++n, res));
+    req.on('end', () => handler(body, ++n, res, req));
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
@@ -80,5 +82,119 @@ describe('notifier', () => {
     n.notify(event);
     await n.idle();
     expect(readFileSync(out, 'utf8').trim()).toBe('LOAD_OFF|rack|UPS output off in 60 s');
+  });
+});
+
+function captured(): {
+  log: ReturnType<typeof createLogger>;
+  lines: () => Record<string, unknown>[];
+  text: () => string;
+} {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  const text = (): string => chunks.join('');
+  return {
+    log: createLogger({ level: 'trace', destination: stream }),
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('notifier: webhook credentials', () => {
+  it('sends user:pass@ as a Basic Authorization header to a URL without them, and never logs them', async () => {
+    const seen: { auth: string | undefined; url: string | undefined }[] = [];
+    const base = await listen((_body, n, res, req) => {
+      seen.push({ auth: req.headers.authorization, url: req.url });
+      res.statusCode = n < 2 ? 500 : 204;
+      res.end();
+    });
+    const u = new URL(base);
+    u.username = 'hook-user';
+    u.password = 'S3cr3t-hook:pass';
+    u.search = '?token=S3cr3t-hook-tok&channel=ops';
+    const cfg = notifySchema.parse({ webhooks: [{ url: u.toString(), retries: 2, retry_base_ms: 1 }] });
+    const out = captured();
+    expect(await new Notifier({ config: cfg, log: out.log }).webhook(cfg.webhooks[0]!, event)).toBe(true);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toEqual({
+      auth: `Basic ${Buffer.from('hook-user:S3cr3t-hook:pass').toString('base64')}`,
+      url: '/hook?token=S3cr3t-hook-tok&channel=ops',
+    });
+    expect(out.lines().length).toBeGreaterThan(0);
+    expect(out.text()).not.toMatch(/S3cr3t|hook-user|token=/);
+  });
+
+  it('a failing webhook never logs its userinfo or query tokens', async () => {
+    const cfg = notifySchema.parse({
+      webhooks: [
+        {
+          url: 'http://hook-user:S3cr3t-hook-pass@127.0.0.1:1/x?api_key=S3cr3t-hook-key',
+          retries: 1,
+          retry_base_ms: 1,
+        },
+      ],
+    });
+    const out = captured();
+    const n = new Notifier({ config: cfg, log: out.log });
+    expect(await n.webhook(cfg.webhooks[0]!, event)).toBe(false);
+    expect(out.lines().map((l) => l.msg)).toEqual(['webhook failed', 'webhook failed', 'webhook gave up']);
+    expect(out.text()).not.toMatch(/S3cr3t|hook-user/);
+  });
+});
+
+describe('notifier: a command that cannot be spawned', () => {
+  const cfg = notifySchema.parse({ command: { path: '/bin/true', timeout_ms: 5000 } });
+
+  it('spawn throwing (EMFILE) is a logged NOTIFY_FAILED, and delivery goes on', async () => {
+    const out = captured();
+    const n = new Notifier({
+      config: cfg,
+      log: out.log,
+      spawn: () => {
+        throw Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
+      },
+    });
+    n.notify(event);
+    await n.idle();
+    const line = out.lines().find((l) => l.code === 'NOTIFY_FAILED');
+    expect(line).toMatchObject({ level: 50, command: '/bin/true' });
+    expect(String(line?.err)).toMatch(/EMFILE/);
+  });
+
+  it('a child with no stdio that then emits EMFILE is survived and logged', async () => {
+    const out = captured();
+    const n = new Notifier({
+      config: cfg,
+      log: out.log,
+      spawn: () => {
+        // What node returns when the descriptors are exhausted: no stdio streams, an error on the next tick.
+        const child = Object.assign(new EventEmitter(), {
+          stdin: null,
+          stdout: null,
+          stderr: null,
+          stdio: [null, null, null],
+          pid: undefined,
+          kill: () => false,
+        });
+        process.nextTick(() =>
+          child.emit('error', Object.assign(new Error('spawn /bin/true EMFILE'), { code: 'EMFILE' })),
+        );
+        return child as never;
+      },
+    });
+    n.notify(event);
+    await n.idle();
+    const line = out.lines().find((l) => l.code === 'NOTIFY_FAILED');
+    expect(line).toMatchObject({ level: 50, command: '/bin/true' });
+    expect(String(line?.err)).toMatch(/EMFILE/);
   });
 });

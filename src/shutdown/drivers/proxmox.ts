@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ProxmoxDriverConfig } from '../../config/driver-schema.js';
-import { ErrorCode } from '../../errors.js';
+import { ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { peerText, redactError, redactSecrets } from '../../util/redact.js';
 import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
 import { PveError, pveRequest, type PveHttpOptions } from './proxmox/http.js';
 
@@ -71,8 +72,17 @@ export class ProxmoxDriver implements ShutdownDriver {
     };
   }
 
-  private call<T>(method: 'GET' | 'POST' | 'PUT', path: string, params?: Record<string, string | number>): Promise<T> {
-    return pveRequest<T>(this.http, method, path, params);
+  /** Every API call; whatever fails, the token is not in the error (the HTTP layer redacts, this is the backstop). */
+  private async call<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    params?: Record<string, string | number>,
+  ): Promise<T> {
+    try {
+      return await pveRequest<T>(this.http, method, path, params);
+    } catch (err) {
+      throw redactError(err, [this.http.token]);
+    }
   }
 
   async discover(): Promise<Target[]> {
@@ -134,7 +144,7 @@ export class ProxmoxDriver implements ShutdownDriver {
       const targets = await this.discover();
       return [{ ok: true, message: `Proxmox VE ${v.version}: ${targets.length} targets visible` }];
     } catch (err) {
-      return [{ ok: false, message: err instanceof Error ? err.message : String(err) }];
+      return [{ ok: false, message: redactSecrets(errorMessage(err), [this.http.token]) }];
     }
   }
 
@@ -218,7 +228,10 @@ export class ProxmoxDriver implements ShutdownDriver {
       );
       if (s.status === 'stopped') {
         if (s.exitstatus !== 'OK')
-          throw new PveError(ErrorCode.DriverFailure, `task ${upid} failed: ${s.exitstatus ?? 'no exit status'}`);
+          throw new PveError(
+            ErrorCode.DriverFailure,
+            `task ${upid} failed: ${s.exitstatus === undefined ? 'no exit status' : peerText(s.exitstatus, [this.http.token])}`,
+          );
         return;
       }
       if (Date.now() > deadline) {

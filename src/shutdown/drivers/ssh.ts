@@ -11,6 +11,7 @@ import {
   tcpAnswers,
   type ExecResult,
 } from './ssh/ssh-exec.js';
+import { peerText, redactKeyMaterial } from '../../util/redact.js';
 
 type SshHost = SshDriverConfig['hosts'][number];
 
@@ -72,8 +73,8 @@ export class SshDriver implements ShutdownDriver {
       this.cfg.hosts.map(async (h): Promise<CheckResult> => {
         try {
           const r = await this.run(h, h.check_command, 'check');
-          const first = r.stdout.trim().split('\n')[0] ?? '';
-          return { target: h.name, ok: true, message: `${h.check_command}: ${first.slice(0, 200) || 'ok'}` };
+          const first = redactKeyMaterial(r.stdout).trim().split('\n')[0] ?? '';
+          return { target: h.name, ok: true, message: `${h.check_command}: ${peerText(first, [], 200) || 'ok'}` };
         } catch (err) {
           return { target: h.name, ok: false, message: errorMessage(err) };
         }

@@ -72,6 +72,7 @@ export class VsphereDriver implements ShutdownDriver {
       url: sdkUrl(cfg.url),
       trust: trustOf(cfg, opts.baseDir ?? process.cwd()),
       requestTimeoutMs: cfg.request_timeout_ms,
+      secrets: [cfg.password],
     });
     this.session = new VimSession(transport, cfg.username, cfg.password);
     this.inventory = new Inventory(this.session);
@@ -142,7 +143,7 @@ export class VsphereDriver implements ShutdownDriver {
       }
       return out;
     } catch (err) {
-      return [{ ok: false, message: `${this.name}: ${errorMessage(err)}` }];
+      return [{ ok: false, message: `${this.name}: ${this.session.redact(errorMessage(err))}` }];
     }
   }
 

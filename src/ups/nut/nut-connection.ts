@@ -1,11 +1,15 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
+import { redactNutRequest } from '../../util/redact.js';
 import { LineSplitter } from './line-codec.js';
 import { parseErr } from './protocol.js';
 import { upgradeClient } from './tls.js';
 
-/** The server answered `ERR <code>`; `nutCode` is the code (clients match on it, never on the text). */
+/**
+ * The server answered `ERR <code>`; `nutCode` is the code (clients match on it, never on the text). `request` is
+ * quoted redacted: USERNAME and PASSWORD never carry their argument into the message.
+ */
 export class NutReplyError extends UpsguardError {
   constructor(
     readonly nutCode: string,
@@ -13,7 +17,7 @@ export class NutReplyError extends UpsguardError {
   ) {
     super(
       nutCode === 'DATA-STALE' || nutCode === 'DRIVER-NOT-CONNECTED' ? ErrorCode.NutUnavailable : ErrorCode.NutRefused,
-      `NUT server answered ERR ${nutCode} to ${request}`,
+      `NUT server answered ERR ${nutCode} to ${redactNutRequest(request)}`,
       { nutCode },
     );
   }
@@ -29,6 +33,7 @@ export interface NutConnectionOptions {
 }
 
 interface Waiter {
+  /** The request as it may be quoted (first words, credentials redacted); the line itself is never kept. */
   readonly request: string;
   readonly list: boolean;
   readonly lines: string[];
@@ -163,7 +168,7 @@ export class NutConnection {
     if (this.closedWith) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        request: line.split(' ').slice(0, 2).join(' '),
+        request: redactNutRequest(line),
         list,
         lines: [],
         resolve,

@@ -195,3 +195,53 @@ describe('STARTTLS', () => {
     );
   });
 });
+
+describe('credentials in quoted NUT requests', () => {
+  const secret = 'S3cr3t nut-8f2a';
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  });
+
+  test('a refused PASSWORD is quoted as PASSWORD [redacted], however the secret is quoted', async () => {
+    const { server, port } = await startServer(systemClock, [new FakeUps()]);
+    stops.push(() => server.stop());
+    const conn = await NutConnection.open({ host: '127.0.0.1', port, timeoutMs: 2000, starttls: 'off' });
+    stops.push(() => {
+      conn.close();
+      return Promise.resolve();
+    });
+    await conn.request(`PASSWORD "${secret}"`);
+    const e = await conn.request(`PASSWORD "${secret}"`).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(NutReplyError);
+    expect((e as Error).message).toBe('NUT server answered ERR ALREADY-SET-PASSWORD to PASSWORD [redacted]');
+    expect((e as Error).stack).not.toContain('S3cr3t');
+    const u = await conn
+      .request('USERNAME admin')
+      .then(() => conn.request('USERNAME admin2'))
+      .catch((x: unknown) => x);
+    expect((u as Error).message).toBe('NUT server answered ERR ALREADY-SET-USERNAME to USERNAME [redacted]');
+  });
+
+  test('a PASSWORD that times out is quoted redacted', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((s) => {
+      sockets.push(s); // reads, never answers
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    stops.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          silent.close(() => r());
+        }),
+    );
+    const port = (silent.address() as { port: number }).port;
+    const conn = await NutConnection.open({ host: '127.0.0.1', port, timeoutMs: 150, starttls: 'off' });
+    const e = await conn.request(`PASSWORD ${secret.replace(' ', '-')}`).catch((x: unknown) => x);
+    expect((e as Error).message).toBe('NUT request PASSWORD [redacted] timed out after 150 ms');
+    expect(JSON.stringify(e) + String((e as Error).stack)).not.toContain('S3cr3t');
+  });
+});

@@ -1,6 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { ErrorCode, UpsguardError } from '../../../errors.js';
+import { peerText, redactSecrets } from '../../../util/redact.js';
 
 export interface PveHttpOptions {
   /** https://HOST:8006 */
@@ -61,15 +62,19 @@ function pinnedSocket(host: string, port: number, o: PveHttpOptions): Promise<tl
       reject(
         new PveError(
           ErrorCode.DriverUnreachable,
-          `${host}:${port} unreachable: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`,
+          `${host}:${port} unreachable: ${err.code === 'ECONNREFUSED' ? 'connection refused' : redactSecrets(err.message, [o.token])}`,
         ),
       );
     });
   });
 }
 
-function errorFor(status: number, path: string, body: string): PveError {
-  const detail = body.slice(0, 300).replace(/\s+/g, ' ');
+/**
+ * A node's error answer as a typed error. The body is the peer's text: the token is removed from it (a proxy or a
+ * debug build may echo the Authorization header) and it is cut to a bounded length.
+ */
+function errorFor(status: number, path: string, body: string, token: string): PveError {
+  const detail = peerText(body, [token]);
   if (status === 401)
     return new PveError(ErrorCode.DriverAuth, `authentication failed (API token rejected) on ${path}`, status);
   if (status === 403)
@@ -115,7 +120,7 @@ export async function pveRequest<T>(
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status < 200 || status >= 300) {
-            reject(errorFor(status, `${method} ${path}`, body));
+            reject(errorFor(status, `${method} ${path}`, body, o.token));
             return;
           }
           try {
@@ -130,10 +135,11 @@ export async function pveRequest<T>(
       req.destroy(new PveError(ErrorCode.DriverTimeout, `${method} ${path} timed out after ${o.timeoutMs} ms`));
     });
     req.on('error', (err: Error & { code?: string }) => {
+      const why = redactSecrets(err.message, [o.token]);
       if (err instanceof PveError) reject(err);
       else if (/certificate|self.signed|UNABLE_TO_VERIFY/i.test(`${err.code ?? ''} ${err.message}`)) {
-        reject(new PveError(ErrorCode.DriverCertificate, `certificate of ${host} not trusted: ${err.message}`));
-      } else reject(new PveError(ErrorCode.DriverUnreachable, `${host}:${port} unreachable: ${err.message}`));
+        reject(new PveError(ErrorCode.DriverCertificate, `certificate of ${host} not trusted: ${why}`));
+      } else reject(new PveError(ErrorCode.DriverUnreachable, `${host}:${port} unreachable: ${why}`));
     });
     if (method !== 'GET' && form) req.write(form);
     req.end();

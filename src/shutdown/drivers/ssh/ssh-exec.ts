@@ -5,6 +5,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, UpsguardError } from '../../../errors.js';
+import { peerText, redactKeyMaterial } from '../../../util/redact.js';
 
 /** What one finished child process said; `timedOut` when we killed it at its limit. */
 export interface ExecResult {
@@ -70,9 +71,12 @@ export function matchingKeyLines(keyscanOutput: string, pinned: string): string[
     });
 }
 
-/** Turns ssh's own words into one of our typed errors; `what` names the host and the action for the user. */
+/**
+ * Turns ssh's own words into one of our typed errors; `what` names the host and the action for the user. What ssh
+ * (or the remote command) printed is quoted without anything that looks like key material, and bounded.
+ */
 export function classifySshFailure(what: string, r: ExecResult, timeoutMs: number): UpsguardError {
-  const text = r.stderr.trim();
+  const text = redactKeyMaterial(r.stderr).trim();
   const say = (code: ErrorCode, why: string): UpsguardError =>
     new UpsguardError(code, `${what}: ${why}${text ? ` (ssh: ${lastLine(text)})` : ''}`, { exit: r.code });
   if (r.spawnError) return say(ErrorCode.DriverFailure, `cannot run the ssh client (${r.spawnError})`);
@@ -96,7 +100,7 @@ export function classifySshFailure(what: string, r: ExecResult, timeoutMs: numbe
 
 function lastLine(s: string): string {
   const lines = s.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Warning: Permanently added'));
-  return (lines[lines.length - 1] ?? s).slice(0, 300);
+  return peerText(lines[lines.length - 1] ?? s);
 }
 
 /** Whether something accepts a TCP connection on address:port within `timeoutMs`. */

@@ -142,7 +142,7 @@ export class Inventory {
         const fault = err ? child(err, 'fault') : undefined;
         const type = fault ? (Object.entries(fault.attrs).find(([k]) => k.endsWith(':type'))?.[1] ?? '') : '';
         const msg = err ? (child(err, 'localizedMessage')?.text ?? '') : '';
-        throw faultError(new SoapFault(type.replace(/^.*:/, '') || 'TaskFailed', msg), what);
+        throw faultError(new SoapFault(type.replace(/^.*:/, '') || 'TaskFailed', this.session.redact(msg)), what);
       }
       if (Date.now() >= deadline) {
         throw new UpsguardError(

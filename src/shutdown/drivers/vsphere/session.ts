@@ -1,4 +1,5 @@
 import { ErrorCode, UpsguardError } from '../../../errors.js';
+import { peerText, redactError, redactSecrets } from '../../../util/redact.js';
 import { child, childrenNamed, escapeXml, xsiType, type XmlElement } from './xml.js';
 import { SoapFault, moref, type MoRef, type SoapTransport } from './soap.js';
 
@@ -44,12 +45,10 @@ export function faultError(f: SoapFault, what: string): UpsguardError {
       );
     case 'ManagedObjectNotFound':
       return new UpsguardError(ErrorCode.DriverNotFound, `${what}: the object no longer exists`, d);
-    default:
-      return new UpsguardError(
-        ErrorCode.DriverFailure,
-        `${what}: ${f.faultType}${f.faultString ? ` (${f.faultString})` : ''}`,
-        d,
-      );
+    default: {
+      const said = peerText(f.faultString);
+      return new UpsguardError(ErrorCode.DriverFailure, `${what}: ${f.faultType}${said ? ` (${said})` : ''}`, d);
+    }
   }
 }
 
@@ -68,6 +67,16 @@ export class VimSession {
     private readonly username: string,
     private readonly password: string,
   ) {}
+
+  /** A text from or about this endpoint with the password taken out (any form a peer may echo it in). */
+  redact(text: string): string {
+    return redactSecrets(text, [this.password]);
+  }
+
+  /** The error a caller sees: a fault mapped to its typed error; the password never in its text. */
+  private failure(err: unknown, what: string): unknown {
+    return redactError(err instanceof SoapFault ? faultError(err, what) : err, [this.password]);
+  }
 
   async serviceContent(): Promise<ServiceContent> {
     if (this.content) return this.content;
@@ -108,6 +117,8 @@ export class VimSession {
     const sc = await this.serviceContent();
     try {
       await this.transport.call('Logout', moref('_this', sc.sessionManager));
+    } catch (err) {
+      throw this.failure(err, 'logout');
     } finally {
       this.transport.dropSession();
     }
@@ -130,7 +141,7 @@ export class VimSession {
           this.transport.dropSession();
           continue;
         }
-        throw err instanceof SoapFault ? faultError(err, what) : err;
+        throw this.failure(err, what);
       }
     }
   }
@@ -139,7 +150,7 @@ export class VimSession {
     try {
       return await this.transport.call(method, inner);
     } catch (err) {
-      throw err instanceof SoapFault ? faultError(err, what) : err;
+      throw this.failure(err, what);
     }
   }
 }

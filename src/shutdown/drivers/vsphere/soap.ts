@@ -2,6 +2,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ErrorCode, UpsguardError } from '../../../errors.js';
+import { peerText, redactSecrets } from '../../../util/redact.js';
 import { child, descendant, escapeXml, parseXml, xsiType, type XmlElement } from './xml.js';
 
 /** How the endpoint's certificate is trusted: a pinned SHA-256 thumbprint, a CA bundle, or not at all (explicit). */
@@ -17,9 +18,11 @@ export interface SoapTransportOptions {
   readonly requestTimeoutMs: number;
   /** The vim25 release in SOAPAction; vim25 servers accept older releases. */
   readonly apiVersion?: string;
+  /** Secrets this endpoint is sent (the Login password): removed from every error text, a fault's included. */
+  readonly secrets?: readonly string[];
 }
 
-/** A vim25 fault: its type (`InvalidLogin`, `NotAuthenticated`, …) and the server's text. */
+/** A vim25 fault: its type (`InvalidLogin`, `NotAuthenticated`, …) and the server's text (as quoted: bounded). */
 export class SoapFault extends Error {
   constructor(
     readonly faultType: string,
@@ -92,12 +95,14 @@ const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/;
 export class SoapTransport {
   private readonly agent: https.Agent;
   private readonly url: URL;
+  private readonly secrets: readonly string[];
   private cookie: string | undefined;
   /** SOAP calls made, for the benchmark's calls-per-target figure. */
   calls = 0;
 
   constructor(private readonly opts: SoapTransportOptions) {
     this.url = new URL(opts.url);
+    this.secrets = opts.secrets ?? [];
     const t = opts.trust;
     this.agent =
       t.kind === 'thumbprint'
@@ -135,7 +140,7 @@ export class SoapTransport {
     } catch (err) {
       throw new UpsguardError(
         ErrorCode.DriverFailure,
-        `vSphere answered ${method} with HTTP ${status} and no readable SOAP (${(err as Error).message})`,
+        `vSphere answered ${method} with HTTP ${status} and no readable SOAP (${peerText((err as Error).message, this.secrets)})`,
       );
     }
     const soapBody = child(doc, 'Body');
@@ -143,7 +148,8 @@ export class SoapTransport {
     if (fault) {
       const detail = child(fault, 'detail')?.children[0];
       const type = detail ? (xsiType(detail) ?? detail.name.replace(/Fault$/, '')) : 'SoapFault';
-      throw new SoapFault(type, child(fault, 'faultstring')?.text.trim() ?? '');
+      // The server's own words: a fault may echo the request (the Login password), so they are redacted and cut.
+      throw new SoapFault(type, peerText(child(fault, 'faultstring')?.text ?? '', this.secrets));
     }
     const res = soapBody?.children[0];
     if (!res) throw new UpsguardError(ErrorCode.DriverFailure, `vSphere answered ${method} with HTTP ${status}, empty`);
@@ -152,6 +158,7 @@ export class SoapTransport {
 
   private post(payload: string): Promise<{ status: number; body: string; setCookie: string[] | undefined }> {
     const where = this.url.host;
+    const secrets = this.secrets;
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
@@ -192,7 +199,7 @@ export class SoapTransport {
       }, this.opts.requestTimeoutMs);
       function fail(err: Error): void {
         clearTimeout(timer);
-        reject(typedError(err, where));
+        reject(typedError(err, where, secrets));
       }
       req.on('error', fail);
       req.end(payload);
@@ -200,7 +207,7 @@ export class SoapTransport {
   }
 }
 
-function typedError(err: Error, where: string): Error {
+function typedError(err: Error, where: string, secrets: readonly string[]): Error {
   if (err instanceof UpsguardError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (UNREACHABLE.has(code)) {
@@ -212,7 +219,7 @@ function typedError(err: Error, where: string): Error {
       `vSphere at ${where}: the certificate is not trusted by the configured CA (${code})`,
     );
   }
-  return new UpsguardError(ErrorCode.DriverFailure, `vSphere at ${where}: ${err.message}`, {}, { cause: err });
+  return new UpsguardError(ErrorCode.DriverFailure, `vSphere at ${where}: ${redactSecrets(err.message, secrets)}`);
 }
 
 /** The text of a descendant element, or undefined. */
