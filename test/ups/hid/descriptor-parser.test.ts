@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HidParseError } from '../../../src/errors.js';
 import { parseReportDescriptor } from '../../../src/ups/hid/descriptor-parser.js';
-import { CPS_USAGES, MGE_USAGES } from '../../../src/ups/hid/vendor-usages.js';
+import { usageCode } from '../../../src/ups/hid/usage-tables.js';
+import { APC_USAGES, CPS_USAGES, MGE_USAGES } from '../../../src/ups/hid/vendor-usages.js';
 import { descriptorBytes, hexToBytes, layout, type DeviceKey } from './fixtures.js';
 
 const TABLES = { apc: [], cyberpower: CPS_USAGES, eaton: MGE_USAGES } as const;
@@ -145,10 +146,50 @@ describe('descriptor parser rules (reference worked examples)', () => {
     expect(d.reportLength('feature', 0x0b)).toBe(2);
   });
 
-  it('does not list padding, usage-0 or surplus Report Count slots but counts their bits', () => {
+  it('does not list padding or surplus Report Count slots but counts their bits', () => {
+    // The `09 00` field is an explicit usage 0 on page 0x84: NUT lists it (0x00840000 is not 0), as Undefined.
     const d = parse('05 84 09 04 a1 01 85 01 75 08 95 03 26 ff 00 09 30 b1 02 75 05 95 01 b1 03 09 00 75 08 b1 02 c0');
-    expect(d.fields.map((f) => [f.path, f.offset])).toEqual([['UPS.Voltage', 0]]);
+    expect(d.fields.map((f) => [f.path, f.offset])).toEqual([
+      ['UPS.Voltage', 0],
+      ['UPS.Undefined', 29],
+    ]);
     expect(d.reportLength('feature', 1)).toBe(1 + Math.ceil((24 + 5 + 8) / 8));
+  });
+
+  it('lists fields with an explicitly declared usage 0 as Undefined, constant or not, as NUT does', () => {
+    // UPS.PowerSummary { RemainingCapacity; 09 00 data; 09 00 constant; Report Count 2 with one 09 00 }
+    const d = parse(
+      '05 84 09 04 a1 01 09 24 a1 02 85 01 75 08 95 01 26 ff 00 05 85 09 66 b1 02 09 00 b1 02 09 00 b1 03 ' +
+        '95 02 09 00 b1 02 05 00 09 00 95 01 b1 02 0b 00 00 84 00 b1 03 c0 c0',
+    );
+    expect(d.fields.map((f) => [f.path, f.offset, f.flags, f.usage])).toEqual([
+      ['UPS.PowerSummary.RemainingCapacity', 0, 0x02, 0x00850066],
+      ['UPS.PowerSummary.Undefined', 8, 0x02, 0x00850000],
+      ['UPS.PowerSummary.Undefined', 16, 0x03, 0x00850000],
+      // Report Count 2, one usage: the surplus slot (offset 32) is a continuation, not listed.
+      ['UPS.PowerSummary.Undefined', 24, 0x02, 0x00850000],
+      // Page 0, usage 0 is no usage at all (offset 40): not listed. The 4-byte form carries page 0x84.
+      ['UPS.PowerSummary.Undefined', 48, 0x03, 0x00840000],
+    ]);
+    expect(d.reportLength('feature', 1)).toBe(1 + 7);
+    expect(d.find('UPS.PowerSummary.Undefined')?.offset).toBe(48);
+  });
+
+  it('refuses an empty descriptor, and one without any field, with a typed error naming the offset', () => {
+    for (const [hex, offset] of [
+      ['', 0],
+      ['05 84 09 04 a1 01 c0', 7],
+    ] as const) {
+      try {
+        parse(hex);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(HidParseError);
+        expect((err as HidParseError).code).toBe('HID_DESCRIPTOR_MALFORMED');
+        expect((err as HidParseError).offset).toBe(offset);
+        expect((err as HidParseError).message).toMatch(new RegExp(`offset ${offset}`));
+      }
+    }
   });
 
   it('names the byte offset of a malformed item', () => {
@@ -170,5 +211,16 @@ describe('descriptor parser rules (reference worked examples)', () => {
     expect(() => parse(deep)).toThrow(expect.objectContaining({ code: 'HID_DESCRIPTOR_LIMIT' }) as Error);
     const huge = '05 84 09 04 a1 01 85 01 75 08 97 ff ff ff 7f 81 02 c0';
     expect(() => parse(huge)).toThrow(expect.objectContaining({ code: 'HID_DESCRIPTOR_LIMIT', offset: 15 }) as Error);
+  });
+});
+
+describe('usage names', () => {
+  it('gives a usage code by name from the one table, vendor table first', () => {
+    expect(usageCode('Voltage')).toBe(0x00840030);
+    expect(usageCode('remainingcapacity')).toBe(0x00850066);
+    expect(usageCode('Undefined')).toBe(0x00840000);
+    expect(usageCode('APCStatusFlag', APC_USAGES)).toBe(0xff860060);
+    expect(usageCode('Undefined', MGE_USAGES)).toBe(0xffff0000);
+    expect(() => usageCode('NoSuchUsage')).toThrow(/NoSuchUsage/);
   });
 });
