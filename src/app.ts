@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { dirname } from 'node:path';
 import { JobsPart } from './app/jobs-part.js';
 import { NotifyPart } from './app/notify-part.js';
 import { NutPart } from './app/nut-part.js';
@@ -22,6 +21,7 @@ import type { UpsHandle } from './ups/ups-handle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { Listeners } from './util/listeners.js';
 import type { LiveEvents } from './web/deps.js';
+import type { WebServerOptions } from './web/server.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -98,7 +98,8 @@ export class App {
     const cfg = this.config;
     const clock = this.clock;
     const log = this.log;
-    const baseDir = this.options.loaded.isDemo ? process.cwd() : dirname(this.options.loaded.source);
+    // Every relative path in the config was resolved from its file's directory at load; this is that directory.
+    const baseDir = this.options.loaded.baseDir;
 
     const store = new StorePart({
       path: cfg.store.path,
@@ -181,7 +182,7 @@ export class App {
           ...(service ? { shutdown: service } : {}),
           jobs: jobs.current(),
         };
-      }),
+      }, webOptions(cfg.web)),
     );
   }
 
@@ -246,4 +247,20 @@ export class App {
     this.web = null;
     return clean;
   }
+}
+
+function webOptions(w: LoadedConfig['config']['web']): Partial<WebServerOptions> {
+  return {
+    requestTimeoutMs: w.request_timeout_ms,
+    headersTimeoutMs: w.headers_timeout_ms,
+    keepAliveTimeoutMs: w.keep_alive_timeout_ms,
+    connectionTimeoutMs: w.connection_timeout_ms,
+    maxConnectionsPerAddress: w.max_connections_per_address,
+    maxConnections: w.max_connections,
+    bodyLimitBytes: w.body_limit_bytes,
+    streamMaxUnsentBytes: w.stream_max_unsent_bytes,
+    streamStallMs: w.stream_stall_ms,
+    maxStreams: w.max_streams,
+    maxStreamsPerAddress: w.max_streams_per_address,
+  };
 }

@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -42,7 +41,7 @@ export async function runPlan(
   // The system clock's timers are unref'd (they must not hold a stopping appliance); this command waits on them.
   const keepAlive = setInterval(() => undefined, 60_000);
   const log = createLogger({ level: 'silent' });
-  const baseDir = loaded.isDemo ? process.cwd() : dirname(loaded.source);
+  const baseDir = loaded.baseDir;
   // The same parts the appliance is built from: its store (estimates, the dry run's journal) and, for `check`, its
   // UPSes, read as the appliance reads them (mains, runtime left, the load-off's UPS). Readings are not kept.
   const parts = new PartList(log);

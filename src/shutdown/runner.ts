@@ -57,6 +57,7 @@ export type RunnerEvents = { step: [runId: number]; finished: [run: RunRow] };
 export class ShutdownRunner {
   readonly events: Listeners<RunnerEvents>;
   private readonly active = new Map<number, Promise<RunRow>>();
+  private halted = false;
 
   get journal(): ShutdownJournal {
     return this.deps.journal;
@@ -106,18 +107,64 @@ export class ShutdownRunner {
     });
   }
 
+  /**
+   * The appliance is stopping (SIGTERM): no new step begins and no run is closed from now on, so an unfinished real
+   * run stays open in the journal and the next start resumes it. Steps already in flight still record what they did.
+   * Every action is journaled before it is acted on, so refusing to begin a step is refusing to act.
+   */
+  halt(): void {
+    if (this.halted) return;
+    this.halted = true;
+    if (this.active.size > 0) {
+      this.deps.log.warn(
+        { runs: [...this.active.keys()] },
+        'stopping: the shutdown run is left open to resume at the next start',
+      );
+    }
+  }
+
   private track(runId: number, p: Promise<RunRow>): Promise<RunRow> {
-    const done = p.then((row) => {
-      this.active.delete(runId);
-      this.events.emit('finished', row);
-      return row;
-    });
+    const done = p.then(
+      (row) => {
+        this.active.delete(runId);
+        this.events.emit('finished', row);
+        return row;
+      },
+      (err: unknown) => {
+        this.active.delete(runId);
+        const row = this.deps.journal.run(runId);
+        if (err instanceof RunHalted && row) return row;
+        throw err;
+      },
+    );
     this.active.set(runId, done);
     return done;
   }
 
+  /** The journal as a run sees it: once halted, nothing new begins and nothing is closed. */
+  private haltable(journal: ShutdownJournal): ShutdownJournal {
+    const refuse = (what: string): void => {
+      if (this.halted) throw new RunHalted(what);
+    };
+    return new Proxy(journal, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        const fn = v as (...a: unknown[]) => unknown;
+        if (prop === 'beginStep' || prop === 'finishRun' || prop === 'markPonr') {
+          return (...a: unknown[]) => {
+            refuse(prop);
+            return fn.apply(target, a);
+          };
+        }
+        return fn.bind(target);
+      },
+    });
+  }
+
   private async execute(runId: number, plan: ResolvedPlan, mode: RunMode, passedPonr: boolean): Promise<RunRow> {
-    const { journal, clock, log } = this.deps;
+    const { clock, log } = this.deps;
+    const journal = this.haltable(this.deps.journal);
     const prior = journal.steps(runId);
     let ponr = passedPonr;
     const failures: string[] = [];
@@ -311,7 +358,8 @@ export class ShutdownRunner {
   }
 
   private close(runId: number, status: 'completed' | 'aborted' | 'failed', summary: string): RunRow {
-    const { journal, clock } = this.deps;
+    const { clock } = this.deps;
+    const journal = this.haltable(this.deps.journal);
     journal.finishRun(runId, status, clock.now(), summary);
     const row = journal.run(runId)!;
     const line = `shutdown run ${runId} of plan ${row.plan} ${status}: ${summary}`;
@@ -324,6 +372,13 @@ export class ShutdownRunner {
       this.deps.notify(type, ups, `run ${runId} of plan ${row.plan} ${status}: ${summary}`);
     }
     return row;
+  }
+}
+
+/** Thrown inside a run once the runner is halted; the run is left open, never closed as failed. */
+class RunHalted extends Error {
+  constructor(what: string) {
+    super(`the runner is stopping: ${what} refused`);
   }
 }
 

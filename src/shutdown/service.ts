@@ -127,9 +127,11 @@ export class ShutdownService {
     );
   }
 
+  /** Stops reacting; a run in progress begins no new step and stays open in the journal for the next start. */
   stop(): void {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
+    this.runner.halt();
   }
 
   decision(): Decision | null {

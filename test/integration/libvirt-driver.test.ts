@@ -12,7 +12,11 @@ import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { describeWithPeers } from '../helpers/peers.js';
 
-const d = describeWithPeers({ libvirtd: haveLibvirtd, 'sshd as root': haveSshd, 'nc (netcat-openbsd)': existsSync('/bin/nc') });
+const d = describeWithPeers({
+  libvirtd: haveLibvirtd,
+  'sshd as root': haveSshd,
+  'nc (netcat-openbsd)': existsSync('/bin/nc'),
+});
 
 const rejection = async (p: Promise<unknown>): Promise<UpsguardError> => {
   const err = await p.then(
