@@ -29,9 +29,9 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** Replaces node-hid (tests); by default loaded lazily only when a USB UPS is configured. */
   readonly hidBackend?: () => Promise<HidBackend>;
-  /** How long stop may take in all before the parts still stopping are left behind (default 5 s). */
+  /** How long stop may take in all before the parts still stopping are left behind (default: stop_timeout_s). */
   readonly stopTimeoutMs?: number;
-  /** How often a store that fell back to memory tries its file again (default 60 s). */
+  /** How often a store that fell back to memory tries its file again (default: store.retry_s). */
   readonly storeRetryMs?: number;
 }
 
@@ -105,7 +105,7 @@ export class App {
       path: cfg.store.path,
       clock,
       log,
-      retryMs: this.options.storeRetryMs ?? 60_000,
+      retryMs: this.options.storeRetryMs ?? cfg.store.retry_s * 1000,
       onHealth: (h) => {
         this.storeHealthChanged(h);
       },
@@ -146,7 +146,7 @@ export class App {
         config: cfg,
         store,
         ups: () => ups.handles(),
-        sources: () => ups.sources(),
+        sources: () => ups.handles(),
         live: this.live,
         recordEvent,
         nut: () => nut.current(),
@@ -161,7 +161,7 @@ export class App {
         config: cfg,
         store,
         shutdown: () => shutdown.current(),
-        sources: () => ups.sources(),
+        sources: () => ups.handles(),
         recordEvent,
         clock,
         log,
@@ -238,7 +238,7 @@ export class App {
   async stop(): Promise<boolean> {
     if (!this.started) return true;
     this.started = false;
-    const clean = await this.parts.stopAll(this.options.stopTimeoutMs ?? 5000);
+    const clean = await this.parts.stopAll(this.options.stopTimeoutMs ?? this.config.stop_timeout_s * 1000);
     this.store = null;
     this.ups = null;
     this.nut = null;

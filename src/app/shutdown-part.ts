@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { ShutdownService } from '../shutdown/service.js';
-import type { NewUpsEvent, UpsSnapshot } from '../ups/events.js';
+import type { NewUpsEvent } from '../ups/events.js';
 import type { NutServer } from '../ups/nut/nut-server.js';
 import type { UpsHandle } from '../ups/ups-handle.js';
-import type { UpsSource } from '../ups/ups-source.js';
+import type { WatchedSource } from '../shutdown/watched-sources.js';
 import type { Clock } from '../util/clock.js';
 import type { Listeners } from '../util/listeners.js';
 import type { LiveEvents } from '../web/deps.js';
@@ -15,7 +15,7 @@ export interface ShutdownPartOptions {
   readonly config: Readonly<Config>;
   readonly store: StorePart;
   readonly ups: () => readonly UpsHandle[];
-  readonly sources: () => readonly { name: string; source: UpsSource; snapshot: () => UpsSnapshot }[];
+  readonly sources: () => readonly WatchedSource[];
   readonly live: Listeners<LiveEvents>;
   readonly recordEvent: (e: NewUpsEvent) => void;
   readonly nut: () => NutServer | null;

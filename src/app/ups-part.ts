@@ -47,11 +47,6 @@ export class UpsPart implements Part {
     return this.watched.map((w) => w.monitor);
   }
 
-  /** The source behind a handle, for the parts that still speak UpsSource (shutdown jobs' battery test). */
-  sources(): readonly { name: string; source: UpsSource; snapshot: () => UpsSnapshot }[] {
-    return this.watched.map((w) => ({ name: w.handle.name, source: w.source, snapshot: () => w.monitor.snapshot() }));
-  }
-
   async start(): Promise<void> {
     if (this.watched.length > 0) return;
     const cfg = this.o.config;

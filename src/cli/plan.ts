@@ -76,7 +76,7 @@ export async function runPlan(
       simPersistence: store.simPersistence,
       clock: systemClock,
       log,
-      sources: ups?.sources() ?? [],
+      sources: ups?.handles() ?? [],
       recordEvent: () => undefined,
       baseDir,
     });

@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
     .prefault({}),
+  /** SIGTERM: every part is stopped within this, clients connected or not; then the process exits. */
+  stop_timeout_s: z.number().positive().max(120).default(5),
   web: z
     .strictObject({
       host: z.string().default('127.0.0.1'),
@@ -109,6 +111,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** SQLite file; `:memory:` keeps nothing across restarts. */
       path: z.string().default('data/upsguard.db'),
+      /** While the store cannot be written (full disk…), history is kept in memory and the file retried this often. */
+      retry_s: z.number().positive().max(3600).default(60),
       raw_retention_hours: z.number().positive().default(48),
       minute_retention_days: z.number().positive().default(90),
       hour_retention_days: z

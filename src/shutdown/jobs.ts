@@ -1,7 +1,7 @@
 import type { ScheduleConfig } from '../config/shutdown-schema.js';
 import type { JobDefinition } from '../schedule/jobs.js';
 import type { NewUpsEvent } from '../ups/events.js';
-import type { UpsSource } from '../ups/ups-source.js';
+import type { WatchedSource } from './watched-sources.js';
 import type { Clock } from '../util/clock.js';
 import type { ShutdownService } from './service.js';
 
@@ -12,7 +12,7 @@ import type { ShutdownService } from './service.js';
 export function shutdownJobs(opts: {
   schedule: ScheduleConfig;
   service: ShutdownService;
-  sources: readonly { name: string; source: UpsSource }[];
+  sources: readonly WatchedSource[];
   record: (e: NewUpsEvent) => void;
   clock: Clock;
 }): JobDefinition[] {
@@ -59,8 +59,8 @@ export function shutdownJobs(opts: {
       schedule: opts.schedule.battery_test,
       run: async () => {
         for (const s of opts.sources) {
-          if (!s.source.supportedCommands().includes('test.battery.start.quick')) continue;
-          await s.source.command('test.battery.start.quick');
+          if (!s.supportedCommands().includes('test.battery.start.quick')) continue;
+          await s.command('test.battery.start.quick');
           opts.record({
             at: opts.clock.now(),
             type: 'BATTERY_TEST',

@@ -129,7 +129,7 @@ export class PlanService {
         new Set(unreachable.map((u) => u.driver)),
       );
       const lo = plan.loadOff;
-      const honours = lo ? this.d.sources.find((u) => u.name === lo.ups)?.source.loadOffHonoursDelay?.() : undefined;
+      const honours = lo ? this.d.sources.find((u) => u.name === lo.ups)?.loadOffHonoursDelay() : undefined;
       const notes =
         lo && honours === false
           ? [

@@ -208,7 +208,7 @@ export class ShutdownService {
   private upsControl(): UpsControl {
     return {
       loadOff: async (ups, off, on) => {
-        await this.source(ups).source.command('shutdown.return', { offDelay: off, onDelay: on });
+        await this.source(ups).command('shutdown.return', { offDelay: off, onDelay: on });
       },
       loadOffPending: (ups) => {
         const v = this.source(ups).snapshot().variables['ups.timer.shutdown'];

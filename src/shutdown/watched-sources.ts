@@ -1,9 +1,10 @@
-import type { UpsSnapshot } from '../ups/events.js';
-import type { UpsSource } from '../ups/ups-source.js';
+import type { UpsHandle } from '../ups/ups-handle.js';
 
-/** One UPS as the shutdown side watches it: its source (for commands) and its monitor's latest snapshot. */
-export interface WatchedSource {
-  readonly name: string;
-  readonly source: UpsSource;
-  snapshot(): UpsSnapshot;
-}
+/**
+ * One UPS as the shutdown side uses it: its snapshot and its commands, through the same handle (and the same
+ * per-device command queue) as the NUT server and the web.
+ */
+export type WatchedSource = Pick<
+  UpsHandle,
+  'name' | 'snapshot' | 'command' | 'supportedCommands' | 'loadOffHonoursDelay'
+>;

@@ -6,7 +6,6 @@ import type { ShutdownDriver } from '../../src/shutdown/drivers/driver.js';
 import { RunsStore, simClusterPersistence } from '../../src/store/shutdown-runs.js';
 import { ShutdownService, type WatchedSource } from '../../src/shutdown/service.js';
 import type { NewUpsEvent, UpsSnapshot } from '../../src/ups/events.js';
-import type { UpsSource } from '../../src/ups/ups-source.js';
 import type { ManualClock } from '../../src/util/clock.js';
 import { clusterInput } from './fixtures.js';
 
@@ -14,15 +13,18 @@ import { clusterInput } from './fixtures.js';
 export class HandUps implements WatchedSource {
   readonly commands: { cmd: string; opts: unknown }[] = [];
   current: UpsSnapshot;
-  readonly source: UpsSource;
   constructor(readonly name: string) {
     this.current = { ups: name, at: 0, variables: {}, status: [], comms: 'unknown', lastContactAt: 0 };
-    this.source = {
-      command: (cmd: string, opts?: unknown) => {
-        this.commands.push({ cmd, opts });
-        return Promise.resolve();
-      },
-    } as unknown as UpsSource;
+  }
+  command(cmd: string, opts?: unknown): Promise<void> {
+    this.commands.push({ cmd, opts });
+    return Promise.resolve();
+  }
+  supportedCommands(): readonly never[] {
+    return [];
+  }
+  loadOffHonoursDelay(): boolean | null {
+    return null;
   }
   snapshot(): UpsSnapshot {
     return this.current;
