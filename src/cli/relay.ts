@@ -13,6 +13,7 @@ import type { HidTransport } from '../ups/transport/hid-transport.js';
 import { LocalTransport } from '../ups/transport/local-transport.js';
 import { SimTransport } from '../ups/transport/sim-transport.js';
 import { systemClock } from '../util/clock.js';
+import { PartList } from '../app/part.js';
 import { parseOptions } from './args.js';
 
 const VALUE_FLAGS = [
@@ -141,25 +142,49 @@ export async function runRelay(
     featureCacheMs: settings.feature_cache_ms,
     ringSize: settings.ring_size,
   });
-  const store = new AgentStore(settings.db);
-  const agent = new RelayAgent({
-    host: listen.host,
-    port: listen.port,
-    keys,
-    insecure: settings.insecure,
-    devices: [device],
-    store,
-    log,
-    now: () => clock.now(),
-    leaseMs: settings.lease_s * 1000,
-    idleTimeoutMs: settings.idle_timeout_s * 1000,
-    handshakeTimeoutMs: settings.handshake_timeout_ms,
-    maxPendingHandshakesPerAddress: settings.max_pending_handshakes_per_address,
-    maxPendingHandshakes: settings.max_pending_handshakes,
-  });
+  // The same shape as the appliance: parts started in order, stopped in reverse within a bounded time.
+  const parts = new PartList(log);
   try {
-    simulated?.start();
-    const addr = await agent.start();
+    if (simulated) {
+      const sim = simulated;
+      await parts.start({ name: 'simulated-ups', start: () => sim.start(), stop: () => sim.stop() });
+    }
+    let store: AgentStore | null = null;
+    await parts.start({
+      name: 'agent-store',
+      start: () => {
+        store = new AgentStore(settings.db);
+      },
+      stop: () => store?.close(),
+    });
+    const made = new RelayAgent({
+      host: listen.host,
+      port: listen.port,
+      keys,
+      insecure: settings.insecure,
+      devices: [device],
+      store: store!,
+      log,
+      now: () => clock.now(),
+      leaseMs: settings.lease_s * 1000,
+      idleTimeoutMs: settings.idle_timeout_s * 1000,
+      handshakeTimeoutMs: settings.handshake_timeout_ms,
+      maxPendingHandshakesPerAddress: settings.max_pending_handshakes_per_address,
+      maxPendingHandshakes: settings.max_pending_handshakes,
+    });
+    let addr: { host: string; port: number } = { host: listen.host, port: listen.port };
+    await parts.start({
+      name: 'relay-agent',
+      start: async () => {
+        try {
+          addr = await made.start();
+        } catch (e) {
+          await made.stop();
+          throw e;
+        }
+      },
+      stop: () => made.stop(),
+    });
     const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
     out(
       `upsguard relay listening on ${shown}:${addr.port} (${settings.insecure ? 'plain TCP, loopback only' : 'TLS 1.3 PSK'}), exporting ${name}`,
@@ -172,8 +197,6 @@ export async function runRelay(
     err(`upsguard relay: ${errorMessage(e)}`);
     return 1;
   } finally {
-    simulated?.stop();
-    await agent.stop();
-    store.close();
+    await parts.stopAll(5000);
   }
 }
