@@ -3,6 +3,7 @@ import { JobsPart } from './app/jobs-part.js';
 import { NotifyPart } from './app/notify-part.js';
 import { NutPart } from './app/nut-part.js';
 import { PartList } from './app/part.js';
+import { shutdownFacade } from './app/shutdown-facade.js';
 import { ShutdownPart } from './app/shutdown-part.js';
 import { StorePart } from './app/store-part.js';
 import { UpsPart } from './app/ups-part.js';
@@ -179,7 +180,7 @@ export class App {
           live: this.live,
           log,
           now: () => clock.now(),
-          ...(service ? { shutdown: service } : {}),
+          ...(service ? { shutdown: shutdownFacade(service) } : {}),
           jobs: jobs.current(),
         };
       }, webOptions(cfg.web)),

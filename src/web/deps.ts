@@ -1,12 +1,12 @@
 import type { Logger } from '../log.js';
 import type { Jobs } from '../schedule/jobs.js';
-import type { ShutdownService } from '../shutdown/service.js';
 import type { EventsStore } from '../store/events.js';
 import type { ReadingsStore } from '../store/readings.js';
 import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
 import type { StoreHealth } from '../store/failover-db.js';
 import type { UpsHandle } from '../ups/ups-handle.js';
 import type { Listeners } from '../util/listeners.js';
+import type { ShutdownFacade } from './facade.js';
 
 /** One watched UPS as the web layer sees it: the reading side of its handle. */
 export type WatchedUps = Pick<UpsHandle, 'name' | 'description' | 'snapshot' | 'problem' | 'info' | 'diagnostics'>;
@@ -25,9 +25,15 @@ export interface WebDeps {
   readonly live: Listeners<LiveEvents>;
   readonly log: Logger;
   readonly now: () => number;
-  /** Plan, runs and the test-shutdown button; absent in tests of other parts. */
-  readonly shutdown?: ShutdownService;
-  readonly jobs?: Jobs | null;
+  /** Plan, runs and the test-shutdown button, through the façade; absent in tests of other parts. */
+  readonly shutdown?: ShutdownFacade;
+  /** The named background jobs, for the plan page. */
+  readonly jobs?: Pick<Jobs, 'list'> | null;
   /** Milliseconds between SSE keep-alive comments. */
   readonly streamKeepAliveMs?: number;
+}
+
+/** What every route plugin is registered with. */
+export interface WebRouteOptions {
+  readonly deps: WebDeps;
 }

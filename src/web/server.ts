@@ -4,12 +4,8 @@ import { systemClock } from '../util/clock.js';
 import { ConnectionLimits, remoteKey } from '../util/connection-limits.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import type { WebDeps } from './deps.js';
-import { registerEventRoutes } from './routes/events.js';
-import { registerHistoryRoutes } from './routes/history.js';
-import { registerPageRoutes } from './routes/page.js';
-import { registerStatusRoutes } from './routes/status.js';
-import { DEFAULT_STREAM_LIMITS, registerStreamRoutes, type StreamLimits } from './routes/stream.js';
-import { registerShutdownRoutes } from './routes/shutdown.js';
+import { adminRoutes, readOnlyRoutes } from './plugins/route-groups.js';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/stream.js';
 
 /** How long each phase of a request may take, and how many connections a client may hold. */
 export interface WebServerOptions extends StreamLimits {
@@ -94,11 +90,9 @@ export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = 
     });
   });
 
-  registerStatusRoutes(app, deps);
-  registerEventRoutes(app, deps);
-  registerHistoryRoutes(app, deps);
-  registerStreamRoutes(app, deps, o);
-  registerShutdownRoutes(app, deps);
-  registerPageRoutes(app);
+  // Two encapsulated contexts: what only reads, and what changes state behind the admin context's onRequest hook.
+  const shutdown = deps.shutdown ?? null;
+  void app.register(readOnlyRoutes, { deps, shutdown, limits: o });
+  void app.register(adminRoutes, { deps, shutdown });
   return app;
 }

@@ -6,10 +6,11 @@ const assets: ReadonlyArray<[route: string, file: string, type: string]> = [
   ['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
   ['/style.css', 'style.css', 'text/css; charset=utf-8'],
   ['/favicon.svg', 'favicon.svg', 'image/svg+xml'],
+  ['/shutdown.js', 'shutdown.js', 'text/javascript; charset=utf-8'],
 ];
 
-/** The page is three small static files, read once at start. */
-export function registerPageRoutes(app: FastifyInstance): void {
+/** The page is a few small static files, read once at start. */
+export function pageRoutes(app: FastifyInstance): void {
   const dir = new URL('../assets/', import.meta.url);
   for (const [route, file, type] of assets) {
     const body = readFileSync(new URL(file, dir));

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, UpsguardError } from '../../errors.js';
 import type { RunRow, StepRow } from '../../shutdown/journal.js';
-import type { ShutdownService } from '../../shutdown/service.js';
+import type { ShutdownRouteOptions } from '../facade.js';
+import type { JsonSchemaProvider } from '../plugins/json-schema.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -39,32 +40,28 @@ export function stepView(s: StepRow): Record<string, unknown> {
   };
 }
 
-export function registerRunRoutes(app: FastifyInstance, shutdown: ShutdownService): void {
-  const journal = shutdown.runner.journal;
-  app.get<{ Querystring: { limit?: number } }>(
-    '/api/runs',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } },
-        },
-      },
-    },
-    (req) => ({ runs: journal.runs(req.query.limit ?? 20).map(runView), active: shutdown.runner.activeRuns() }),
-  );
-  app.get<{ Params: { id: number } }>(
-    '/api/runs/:id',
-    {
-      schema: {
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
-      },
-    },
-    (req) => {
-      const run = journal.run(req.params.id);
-      if (!run) throw new UpsguardError(ErrorCode.NotFound, `no run ${req.params.id}`);
-      return { run: runView(run), steps: journal.steps(run.id).map(stepView) };
-    },
-  );
+const runsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } },
+} as const;
+
+const runParams = {
+  type: 'object',
+  properties: { id: { type: 'integer', minimum: 1 } },
+  required: ['id'],
+} as const;
+
+/** The run journal, read-only: the newest runs and the ones in progress, and one run with its steps. */
+export function runRoutes(instance: FastifyInstance, { shutdown }: ShutdownRouteOptions): void {
+  const app = instance.withTypeProvider<JsonSchemaProvider>();
+  app.get('/api/runs', { schema: { querystring: runsQuery } }, (req) => ({
+    runs: shutdown.runs(req.query.limit ?? 20).map(runView),
+    active: shutdown.activeRuns(),
+  }));
+  app.get('/api/runs/:id', { schema: { params: runParams } }, (req) => {
+    const run = shutdown.run(req.params.id);
+    if (!run) throw new UpsguardError(ErrorCode.NotFound, `no run ${req.params.id}`);
+    return { run: runView(run), steps: shutdown.steps(run.id).map(stepView) };
+  });
 }

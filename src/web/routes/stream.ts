@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../util/clock.js';
 import { ConnectionLimits, remoteKey } from '../../util/connection-limits.js';
 import { RateLimitedLog } from '../../util/rate-limited-log.js';
-import type { WebDeps } from '../deps.js';
+import type { WebRouteOptions } from '../deps.js';
 import { eventView, snapshotView } from '../views.js';
 
 /** Bounds on the live stream, so readers that stop reading cannot hold the appliance's memory. */
@@ -28,10 +28,9 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
  * bound, so one stuck browser tab cannot grow the appliance's memory; when the server closes, every stream ends at
  * once, so a stop is never held up by an open page.
  */
-export function registerStreamRoutes(
+export function streamRoutes(
   app: FastifyInstance,
-  deps: WebDeps,
-  limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+  { deps, limits = DEFAULT_STREAM_LIMITS }: WebRouteOptions & { readonly limits?: StreamLimits },
 ): void {
   const open = new Set<() => void>();
   const slots = new ConnectionLimits({ perAddress: limits.maxStreamsPerAddress, total: limits.maxStreams });

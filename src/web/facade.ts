@@ -1,0 +1,43 @@
+import type { DriverReport } from '../shutdown/driver-report.js';
+import type { RunMode, RunRow, StepRow } from '../shutdown/journal.js';
+import type { Decision } from '../shutdown/policy.js';
+import type { PlanView } from '../shutdown/service.js';
+import type { WebRouteOptions } from './deps.js';
+
+/** One node of the simulated cluster and its power now (null when it cannot be read). */
+export interface ClusterNodeState {
+  readonly name: string;
+  readonly kind: 'vm' | 'host';
+  readonly host: string | null;
+  readonly power: string | null;
+}
+
+/**
+ * All the web layer asks of the shutdown side: the plan and the decision, the drivers' last check, the run journal
+ * read by id or newest first, the simulated cluster's power states, and starting a run. Nothing here hands out the
+ * runner, the journal or the cluster themselves.
+ */
+export interface ShutdownFacade {
+  plan(): PlanView;
+  decision(): Decision | null;
+  driverReports(): readonly DriverReport[];
+  /** Starts a run now; refused with a PlanError (no plan) or a RUN_CONFLICT UpsguardError. */
+  startRun(
+    mode: RunMode,
+    reason: string,
+    subset?: readonly string[] | null,
+  ): Promise<{ runId: number; done: Promise<RunRow> }>;
+  /** Ids of the runs in progress. */
+  activeRuns(): readonly number[];
+  /** The newest runs first. */
+  runs(limit: number): readonly RunRow[];
+  run(id: number): RunRow | undefined;
+  steps(runId: number): readonly StepRow[];
+  /** Empty without a simulated cluster. */
+  clusterStates(): readonly ClusterNodeState[];
+}
+
+/** What the shutdown route plugins are registered with: the façade, already resolved. */
+export interface ShutdownRouteOptions extends WebRouteOptions {
+  readonly shutdown: ShutdownFacade;
+}

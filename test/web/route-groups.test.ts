@@ -1,0 +1,191 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import type { RunRow } from '../../src/shutdown/journal.js';
+import { openDatabase } from '../../src/store/database.js';
+import { EventsStore } from '../../src/store/events.js';
+import { ReadingsStore } from '../../src/store/readings.js';
+import { Listeners } from '../../src/util/listeners.js';
+import type { LiveEvents } from '../../src/web/deps.js';
+import type { ShutdownFacade } from '../../src/web/facade.js';
+import { ADMIN_CONTEXT } from '../../src/web/plugins/route-groups.js';
+import { buildServer } from '../../src/web/server.js';
+
+// The route groups are encapsulated fastify contexts: the read-only one and the admin one, whose onRequest hook
+// (loopback-only today, login next) guards every route that changes state and nothing else.
+
+const run: RunRow = {
+  id: 1,
+  plan: 'lab',
+  mode: 'dry',
+  reason: 'test',
+  status: 'completed',
+  startedAt: 1,
+  finishedAt: 2,
+  estimateS: null,
+  runtimeLeftS: null,
+  subset: null,
+  passedPonr: false,
+  summary: '',
+} as unknown as RunRow;
+
+/** A façade that records what was asked of it: the web layer needs nothing else from the shutdown side. */
+function fakeShutdown(): ShutdownFacade & { started: string[] } {
+  const started: string[] = [];
+  return {
+    started,
+    plan: () => ({ plan: null, estimate: null, problems: [], unreachable: [] }),
+    decision: () => null,
+    driverReports: () => [],
+    startRun: (mode, reason) => {
+      started.push(`${mode}: ${reason}`);
+      return Promise.resolve({ runId: 1, done: Promise.resolve(run) });
+    },
+    activeRuns: () => [],
+    runs: () => [run],
+    run: (id) => (id === 1 ? run : undefined),
+    steps: () => [],
+    clusterStates: () => [{ name: 'h1', kind: 'host', host: null, power: 'on' }],
+  };
+}
+
+interface SeenRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly admin: boolean;
+}
+
+const closers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
+
+async function build(): Promise<{
+  app: FastifyInstance;
+  routes: SeenRoute[];
+  shutdown: ReturnType<typeof fakeShutdown>;
+}> {
+  const db = openDatabase(':memory:');
+  const shutdown = fakeShutdown();
+  const app = buildServer(
+    {
+      ups: [],
+      events: new EventsStore(db),
+      readings: new ReadingsStore(db),
+      live: new Listeners<LiveEvents>(),
+      log: createLogger({ level: 'silent' }),
+      now: () => Date.now(),
+      shutdown,
+      jobs: null,
+    },
+    // No stream slot for anyone: GET /api/stream answers 503 at once instead of holding the inject open.
+    { maxStreams: 0 },
+  );
+  const routes: SeenRoute[] = [];
+  // The route plugins load at ready(), so this root hook sees every route, with `this` the context it is in.
+  app.addHook('onRoute', function (this: FastifyInstance, r) {
+    for (const method of [r.method].flat())
+      routes.push({ method, url: r.url, admin: this.hasDecorator(ADMIN_CONTEXT) });
+  });
+  closers.push(async () => {
+    await app.close();
+    db.close();
+  });
+  await app.ready();
+  return { app, routes, shutdown };
+}
+
+const SAFE = new Set(['GET', 'HEAD']);
+const READ_ONLY = [
+  '/api/status',
+  '/api/events',
+  '/api/history',
+  '/api/stream',
+  '/api/plan',
+  '/api/runs',
+  '/api/runs/:id',
+  '/',
+  '/app.js',
+  '/style.css',
+  '/favicon.svg',
+  '/favicon.ico',
+  '/shutdown.js',
+];
+const REMOTE = '192.0.2.7';
+
+describe('web route groups', () => {
+  it('every route that is not a GET sits in the admin context; the read-only routes do not', async () => {
+    const { routes } = await build();
+    const changing = routes.filter((r) => !SAFE.has(r.method));
+    expect(changing.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+      expect.arrayContaining(['POST /api/plan/dry-run', 'POST /api/shutdown/test']),
+    );
+    for (const r of changing) expect(r.admin, `${r.method} ${r.url}`).toBe(true);
+    const gets = routes.filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.url).sort()).toEqual([...READ_ONLY].sort());
+    for (const r of gets) expect(r.admin, `GET ${r.url}`).toBe(false);
+  });
+
+  it('the admin hook refuses every state-changing route from elsewhere, before its body is parsed or validated', async () => {
+    const { app, routes, shutdown } = await build();
+    const changing = routes.filter((r) => !SAFE.has(r.method));
+    expect(changing.length).toBeGreaterThanOrEqual(2);
+    for (const r of changing) {
+      for (const payload of [undefined, '{"mode":"sideways"', { mode: 'dry' }]) {
+        const res = await app.inject({
+          method: r.method as 'POST',
+          url: r.url,
+          remoteAddress: REMOTE,
+          ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }),
+        });
+        expect(res.statusCode, `${r.method} ${r.url} ${JSON.stringify(payload)}`).toBe(403);
+        expect(res.json()).toEqual({ error: 'FORBIDDEN', message: 'this action is allowed from loopback only' });
+      }
+    }
+    expect(shutdown.started).toEqual([]);
+  });
+
+  it('the admin hook does not reach the read-only routes: each answers a remote caller as it answers loopback', async () => {
+    const { app, routes } = await build();
+    for (const r of routes.filter((x) => SAFE.has(x.method))) {
+      const url = r.url.replace(':id', '1');
+      const method = r.method as 'GET' | 'HEAD';
+      const remote = await app.inject({ method, url, remoteAddress: REMOTE });
+      const local = await app.inject({ method, url });
+      expect(remote.statusCode, `${method} ${url}`).not.toBe(403);
+      expect(remote.statusCode, `${method} ${url}`).toBe(local.statusCode);
+    }
+  });
+
+  it('from loopback the state-changing routes run, and an invalid body is still a 400 naming the field', async () => {
+    const { app, shutdown } = await build();
+    const ok = await app.inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'dry' } });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json()).toEqual({ runId: 1 });
+    const dry = await app.inject({ method: 'POST', url: '/api/plan/dry-run' });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({ run: { id: 1, mode: 'dry', passedPointOfNoReturn: false }, steps: [] });
+    expect(shutdown.started).toEqual(['dry: test shutdown (dry) from the page', 'dry: dry run from the API']);
+    const bad = await app.inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'sideways' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ error: 'REQUEST_INVALID', message: expect.stringMatching(/mode/) as unknown });
+  });
+
+  it('the plan and runs are read through the façade', async () => {
+    const { app } = await build();
+    const plan = (await app.inject('/api/plan')).json<Record<string, unknown>>();
+    expect(plan).toMatchObject({
+      plan: null,
+      cluster: [{ name: 'h1', kind: 'host', host: null, power: 'on' }],
+      jobs: [],
+      drivers: [],
+    });
+    expect((await app.inject('/api/runs')).json()).toMatchObject({ runs: [{ id: 1 }], active: [] });
+    expect((await app.inject('/api/runs/1')).json()).toMatchObject({ run: { id: 1 }, steps: [] });
+    const missing = await app.inject('/api/runs/2');
+    expect(missing.statusCode).toBe(404);
+    const bad = await app.inject('/api/runs/0');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ error: 'REQUEST_INVALID', message: expect.stringMatching(/id/) as unknown });
+  });
+});
