@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cliErrorLines } from './cli/args.js';
 import { USAGE } from './cli/usage.js';
 import { ErrorCode, UpsguardError, errorMessage } from './errors.js';
+import { usbId } from './util/hex.js';
 
 // A closed pipe (`upsguard hid inspect … | head -1`) is the reader saying it has enough: stop writing, quietly.
 let stdoutClosed = false;
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     case 'sim':
       if (sub === 'devices') {
         for (const d of (await import('./ups/sim/recorded-devices.js')).recordedDevices) {
-          out(`${d.name}  ${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`);
+          out(`${d.name}  ${usbId(d.vendorId, d.productId)}`);
         }
         return 0;
       }

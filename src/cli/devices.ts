@@ -6,10 +6,9 @@ import { MessageType, type ExportedDeviceInfo } from '../relay/protocol.js';
 import { parseHexKey } from '../relay/psk.js';
 import { RelayLink } from '../ups/transport/relay-link.js';
 import { parseRelayUrl } from '../ups/transport/relay-url.js';
+import { usbId } from '../util/hex.js';
 import { parseOptions } from './args.js';
 import { existsSync } from 'node:fs';
-
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** Asks an agent for its exported devices, as the appliance would. */
 async function agentDevices(
@@ -65,7 +64,7 @@ export async function runDevices(args: readonly string[], out: (s: string) => vo
     out('exported:');
     for (const d of devices) {
       out(
-        `  ${d.name.padEnd(10)} ID ${hex4(d.vendorId)}:${hex4(d.productId)} Port ${(d.portPath ?? '-').padEnd(9)} ${[d.manufacturer, d.product].filter(Boolean).join(' ') || '-'}  [${d.state}${d.controller ? ` by ${d.controller} until ${d.leaseUntil ?? ''}` : ''}]`,
+        `  ${d.name.padEnd(10)} ID ${usbId(d.vendorId, d.productId)} Port ${(d.portPath ?? '-').padEnd(9)} ${[d.manufacturer, d.product].filter(Boolean).join(' ') || '-'}  [${d.state}${d.controller ? ` by ${d.controller} until ${d.leaseUntil ?? ''}` : ''}]`,
       );
     }
     if (devices.length === 0) out('  none');

@@ -1,3 +1,4 @@
+import { usbId } from '../util/hex.js';
 import type { AgentStore } from './agent-store.js';
 
 /** A USB device on this host, as `upsguard devices` lists it (like lsusb, plus the relay's view). */
@@ -58,12 +59,10 @@ export async function listHostUsbDevices(store: AgentStore | null, now: number):
     .sort((a, b) => a.bus - b.bus || a.deviceNumber - b.deviceNumber);
 }
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-
 export function formatDeviceTable(rows: readonly HostUsbDevice[]): string[] {
   if (rows.length === 0) return ['no USB devices found on this host'];
   return rows.map(
     (r) =>
-      `Bus ${String(r.bus).padStart(3, '0')} Device ${String(r.deviceNumber).padStart(3, '0')} Port ${r.portPath.padEnd(9)} ID ${hex4(r.vendorId)}:${hex4(r.productId)} ${r.isHid ? 'HID' : '   '} ${[r.manufacturer, r.product].filter(Boolean).join(' ') || '-'}  [${r.claim}]`,
+      `Bus ${String(r.bus).padStart(3, '0')} Device ${String(r.deviceNumber).padStart(3, '0')} Port ${r.portPath.padEnd(9)} ID ${usbId(r.vendorId, r.productId)} ${r.isHid ? 'HID' : '   '} ${[r.manufacturer, r.product].filter(Boolean).join(' ') || '-'}  [${r.claim}]`,
   );
 }

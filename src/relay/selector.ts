@@ -1,3 +1,4 @@
+import { parseHex16 } from '../util/hex.js';
 import type { ExportedDevice } from './exported-device.js';
 
 /**
@@ -13,7 +14,7 @@ export function selectDevice(devices: readonly ExportedDevice[], selector: strin
     if (d.name === s) return true;
     const info = d.info();
     const vidpid = /^([0-9a-f]{4}):([0-9a-f]{4})$/i.exec(s);
-    if (vidpid) return info.vendorId === parseInt(vidpid[1]!, 16) && info.productId === parseInt(vidpid[2]!, 16);
+    if (vidpid) return info.vendorId === parseHex16(vidpid[1]!) && info.productId === parseHex16(vidpid[2]!);
     if (s.startsWith('serial:')) return info.serial?.trim() === s.slice(7);
     if (s.startsWith('path:')) return info.portPath === s.slice(5);
     return false;

@@ -1,6 +1,7 @@
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { readLogical, readValue, setValue, writeValue } from './hid/report-codec.js';
 import type { ReportType } from './hid/types.js';
+import { APC_USAGES, usageCode } from './hid/usage-tables.js';
 import { createUpsModel, type UpsCommand, type UpsModel, type UpsReading } from './pdc/index.js';
 import { Listeners } from '../util/listeners.js';
 import { SerialQueue } from '../util/serial-queue.js';
@@ -10,7 +11,10 @@ import type { SourceReading, UpsSource, UpsSourceEvents, UpsSourceInfo } from '.
 const key = (type: ReportType, id: number): string => `${type}:${id}`;
 
 /** DelayBeforeShutdown, and APC's APCDelayBeforeShutdown. */
-const SHUTDOWN_DELAY_USAGES: ReadonlySet<number> = new Set([0x840057, 0xff86007d]);
+const SHUTDOWN_DELAY_USAGES: ReadonlySet<number> = new Set([
+  usageCode('DelayBeforeShutdown'),
+  usageCode('APCDelayBeforeShutdown', APC_USAGES),
+]);
 
 export interface HidUpsReaderOptions {
   readonly transport: HidTransport;

@@ -8,6 +8,9 @@ import {
   encodeFrame,
 } from '../../src/relay/protocol.js';
 import { InputRing } from '../../src/relay/input-ring.js';
+import { WRITABLE_USAGES, writableReportIds } from '../../src/relay/write-allowlist.js';
+import { parseReportDescriptor } from '../../src/ups/hid/descriptor-parser.js';
+import { recordedDevices } from '../../src/ups/sim/recorded-devices.js';
 
 function raw(type: number, requestId: number, body: string | Buffer): Buffer {
   const b = typeof body === 'string' ? Buffer.from(body) : body;
@@ -111,4 +114,33 @@ describe('input ring', () => {
     expect(r.since(1)).toBeNull();
     expect(r.since(5)).toEqual([]);
   });
+});
+
+describe('write allowlist', () => {
+  it('allows the delays, the battery test, the beeper and APC native shutdown.return, nothing else', () => {
+    expect([...WRITABLE_USAGES].sort((a, b) => a - b)).toEqual([
+      0x00840055, // DelayBeforeReboot
+      0x00840056, // DelayBeforeStartup
+      0x00840057, // DelayBeforeShutdown
+      0x00840058, // Test
+      0x0084005a, // AudibleAlarmControl
+      0xff86007c, // APCDelayBeforeReboot
+    ]);
+  });
+
+  it.each(recordedDevices.map((d) => d.name))(
+    '%s: the writable reports are those of the named feature fields',
+    (name) => {
+      const dev = recordedDevices.find((d) => d.name === name)!;
+      const bytes = Uint8Array.from(Buffer.from(dev.descriptorHex.replace(/\s+/g, ''), 'hex'));
+      const named = /\.(DelayBeforeReboot|DelayBeforeStartup|DelayBeforeShutdown|Test|AudibleAlarmControl|ff86007c)$/;
+      const expected = new Set(
+        parseReportDescriptor(bytes)
+          .fields.filter((f) => f.type === 'feature' && named.test(f.path))
+          .map((f) => f.reportId),
+      );
+      expect(expected.size).toBeGreaterThan(0);
+      expect(writableReportIds(bytes)).toEqual(expected);
+    },
+  );
 });

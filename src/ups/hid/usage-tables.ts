@@ -487,3 +487,12 @@ export class UsageNames {
     return nodes;
   }
 }
+
+/** A usage code's page: its high 16 bits. */
+export function usagePageOf(code: number): number {
+  return code >>> 16;
+}
+
+/** The two standard Power Device Class pages (0x84, 0x85), taken from the table rather than written again. */
+export const POWER_DEVICE_PAGE = usagePageOf(usageCode('PowerSummary'));
+export const BATTERY_SYSTEM_PAGE = usagePageOf(usageCode('RemainingCapacity'));

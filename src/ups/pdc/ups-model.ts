@@ -6,6 +6,7 @@ import { parseReportDescriptor } from '../hid/descriptor-parser.js';
 import type { ParsedField, ParsedReportDescriptor } from '../hid/report-descriptor.js';
 import { readLogical, readValue } from '../hid/report-codec.js';
 import type { HidField } from '../hid/types.js';
+import { hex16 } from '../../util/hex.js';
 import { commandFields, planGeneric, supportedCommands } from './commands.js';
 import { selectProfile, type VendorProfile } from './quirks/index.js';
 import type { CommandContext } from './quirks/profile.js';
@@ -33,10 +34,6 @@ function resolve<S extends { path: string }>(desc: ParsedReportDescriptor, specs
   return specs
     .map((spec) => ({ spec, feature: desc.find(spec.path, 'feature'), input: desc.find(spec.path, 'input') }))
     .filter((r) => r.feature !== undefined || r.input !== undefined);
-}
-
-function hex4(n: number): string {
-  return (n & 0xffff).toString(16).padStart(4, '0');
 }
 
 function refsOf(fields: readonly HidField[]): ReportRef[] {
@@ -156,8 +153,8 @@ class PdcModel implements UpsModel {
     if (model !== undefined) out['ups.model'] = out['device.model'] = model;
     if (serial !== undefined) out['ups.serial'] = out['device.serial'] = serial;
     out['device.type'] = 'ups';
-    out['ups.vendorid'] = hex4(this.device.vendorId);
-    out['ups.productid'] = hex4(this.device.productId);
+    out['ups.vendorid'] = hex16(this.device.vendorId);
+    out['ups.productid'] = hex16(this.device.productId);
     return out;
   }
 

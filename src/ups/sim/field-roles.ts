@@ -1,34 +1,36 @@
 import type { HidField, ReportDescriptor } from '../hid/types.js';
+import { APC_USAGES, usageCode } from '../hid/usage-tables.js';
 
 /**
  * Which descriptor fields the simulator drives, found by usage (and path where one usage means several things,
- * such as Voltage). Every matching field is driven, Input and Feature alike, because devices expose both.
+ * such as Voltage). Every matching field is driven, Input and Feature alike, because devices expose both. The codes
+ * come from the usage tables by name, once, at load: a misspelt name throws there.
  */
 const U = {
-  remainingCapacity: 0x850066,
-  runTimeToEmpty: 0x850068,
-  remainingCapacityLimit: 0x850029,
-  remainingTimeLimit: 0x85002a,
-  acPresent: 0x8500d0,
-  charging: 0x850044,
-  discharging: 0x850045,
-  fullyCharged: 0x850046,
-  fullyDischarged: 0x850047,
-  belowRemainingCapacityLimit: 0x850042,
-  remainingTimeLimitExpired: 0x850043,
-  needReplacement: 0x85004b,
-  voltage: 0x840030,
-  configVoltage: 0x840040,
-  percentLoad: 0x840035,
-  good: 0x840061,
-  overload: 0x840065,
-  shutdownImminent: 0x840069,
-  delayBeforeReboot: 0x840055,
-  delayBeforeStartup: 0x840056,
-  delayBeforeShutdown: 0x840057,
-  test: 0x840058,
-  apcStatusFlag: 0xff860060,
-  apcDelayBeforeReboot: 0xff86007c,
+  remainingCapacity: usageCode('RemainingCapacity'),
+  runTimeToEmpty: usageCode('RunTimeToEmpty'),
+  remainingCapacityLimit: usageCode('RemainingCapacityLimit'),
+  remainingTimeLimit: usageCode('RemainingTimeLimit'),
+  acPresent: usageCode('ACPresent'),
+  charging: usageCode('Charging'),
+  discharging: usageCode('Discharging'),
+  fullyCharged: usageCode('FullyCharged'),
+  fullyDischarged: usageCode('FullyDischarged'),
+  belowRemainingCapacityLimit: usageCode('BelowRemainingCapacityLimit'),
+  remainingTimeLimitExpired: usageCode('RemainingTimeLimitExpired'),
+  needReplacement: usageCode('NeedReplacement'),
+  voltage: usageCode('Voltage'),
+  configVoltage: usageCode('ConfigVoltage'),
+  percentLoad: usageCode('PercentLoad'),
+  good: usageCode('Good'),
+  overload: usageCode('Overload'),
+  shutdownImminent: usageCode('ShutdownImminent'),
+  delayBeforeReboot: usageCode('DelayBeforeReboot'),
+  delayBeforeStartup: usageCode('DelayBeforeStartup'),
+  delayBeforeShutdown: usageCode('DelayBeforeShutdown'),
+  test: usageCode('Test'),
+  apcStatusFlag: usageCode('APCStatusFlag', APC_USAGES),
+  apcDelayBeforeReboot: usageCode('APCDelayBeforeReboot', APC_USAGES),
 } as const;
 
 export const simUsage = U;

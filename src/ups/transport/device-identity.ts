@@ -2,6 +2,9 @@
  * Recognising the same UPS after a re-plug, when its device number has changed: VID:PID plus a meaningful serial,
  * else VID:PID plus the USB port path. The report descriptor's hash confirms it.
  */
+import { BATTERY_SYSTEM_PAGE, POWER_DEVICE_PAGE } from '../hid/usage-tables.js';
+import { hex16, usbId } from '../../util/hex.js';
+
 export interface IdentityInput {
   readonly vendorId: number;
   readonly productId: number;
@@ -29,10 +32,8 @@ export function isMeaningfulSerial(serial: string | undefined, sameSerialCount =
   return sameSerialCount <= 1;
 }
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-
 export function identityKey(d: IdentityInput, sameSerialCount = 1): string {
-  const base = `${hex4(d.vendorId)}:${hex4(d.productId)}`;
+  const base = usbId(d.vendorId, d.productId);
   if (isMeaningfulSerial(d.serial, sameSerialCount)) return `${base}/serial:${d.serial.trim()}`;
   return `${base}/port:${d.portPath ?? 'unknown'}`;
 }
@@ -49,7 +50,7 @@ export function describeSelector(sel: DeviceSelector): string {
   const parts: string[] = [];
   if (sel.vendorId !== undefined || sel.productId !== undefined) {
     parts.push(
-      `${sel.vendorId === undefined ? '*' : hex4(sel.vendorId)}:${sel.productId === undefined ? '*' : hex4(sel.productId)}`,
+      `${sel.vendorId === undefined ? '*' : hex16(sel.vendorId)}:${sel.productId === undefined ? '*' : hex16(sel.productId)}`,
     );
   }
   if (sel.serial !== undefined) parts.push(`serial ${sel.serial}`);
@@ -59,5 +60,5 @@ export function describeSelector(sel: DeviceSelector): string {
 
 /** USB Power Device class devices: HID usage page 0x84 (Power Device) or 0x85 (Battery System). */
 export function looksLikeUps(usagePage: number | undefined): boolean {
-  return usagePage === 0x84 || usagePage === 0x85;
+  return usagePage === POWER_DEVICE_PAGE || usagePage === BATTERY_SYSTEM_PAGE;
 }

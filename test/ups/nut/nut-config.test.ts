@@ -11,6 +11,7 @@ describe('NUT configuration', () => {
       host: '127.0.0.1',
       port: 3493,
       max_connections: 64,
+      max_connections_per_address: 8,
       max_line_length: 1024,
       idle_timeout_s: 60,
       command_timeout_ms: 10_000,

@@ -3,11 +3,15 @@
  * voltages and frequencies in tenths. Phoenixtec (06da:ffff, NUT's "Phoenixtec/Liebert HID") is generic PDC
  * with a few vendor paths; MGE-style descriptors on 06da go to the Eaton profile instead.
  */
+import { usageCode } from '../../hid/usage-tables.js';
 import { BELKIN_USAGES, MGE_USAGES } from '../../hid/vendor-usages.js';
 import { formatFixed } from '../format.js';
 import { inverted, on } from '../status.js';
 import type { VariableSpec } from '../variable-map.js';
 import type { VendorProfile } from './profile.js';
+
+/** MGE's page-0xFFFF Undefined usage: on its own it does not make a descriptor MGE-style. */
+const MGE_UNDEFINED = usageCode('Undefined', MGE_USAGES);
 
 const tenths = (v: number): string => formatFixed(v * 0.1, 1);
 
@@ -47,7 +51,7 @@ export const liebertProfile: VendorProfile = {
 export const phoenixtecProfile: VendorProfile = {
   name: 'phoenixtec',
   matches: (d, desc) =>
-    d.vendorId === 0x06da && !desc.fields.some((f) => MGE_USAGES.some(([u]) => u === f.usage && u !== 0xffff0000)),
+    d.vendorId === 0x06da && !desc.fields.some((f) => MGE_USAGES.some(([u]) => u === f.usage && u !== MGE_UNDEFINED)),
   usageNames: [],
   variables: () => [
     { name: 'battery.voltage', path: 'UPS.PowerSummary.Voltage', format: '%.2f' },

@@ -3,14 +3,15 @@
  * voltage that some 0501 units report 1.5x high, delays counted in minutes.
  */
 import type { ParsedField, ParsedReportDescriptor } from '../../hid/report-descriptor.js';
+import { usageCode } from '../../hid/usage-tables.js';
 import { CPS_USAGES } from '../../hid/vendor-usages.js';
 import { formatFixed } from '../format.js';
 import { dateConversion, stringId, type VariableSpec } from '../variable-map.js';
 import type { VendorProfile } from './profile.js';
 
 const VOLTAGE_LOGMAX = 511;
-const USAGE_VOLTAGE = 0x00840030;
-const USAGE_HVT = 0x00840054;
+const USAGE_VOLTAGE = usageCode('Voltage');
+const USAGE_HVT = usageCode('HighVoltageTransfer');
 /** Above this ratio of battery voltage to nominal, readings are scaled by 2/3 (NUT cps_adjust_battery_scale). */
 const BATTERY_SANITY_RATIO = 1.4;
 
