@@ -1,4 +1,6 @@
-import { errorMessage } from '../errors.js';
+import { ErrorCode, errorMessage } from '../errors.js';
+import { systemClock } from '../util/clock.js';
+import { withTimeout } from '../util/timeout.js';
 import type { CheckResult, PowerState, ShutdownDriver } from './drivers/driver.js';
 
 /** What one driver found at its last check: its own credentials and reachability, and each target's state. */
@@ -23,18 +25,8 @@ function toolsOf(tags: readonly string[]): 'running' | 'not-running' | null {
   return null;
 }
 
-async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(p, ms, what, systemClock, ErrorCode.DriverTimeout);
 }
 
 /**

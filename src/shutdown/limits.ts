@@ -1,4 +1,5 @@
-import { ErrorCode, UpsguardError } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { withTimeout } from '../util/timeout.js';
 import type { Clock } from '../util/clock.js';
 
 /** A counting semaphore: at most `limit` holders, the rest wait in order. */
@@ -27,21 +28,7 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Bounds one driver call by the injected clock, so tests with a manual clock see timeouts exactly. */
+/** Bounds one driver call by the injected clock (the one timeout helper, with the driver's error code). */
 export function withClockTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(() => {
-      reject(new UpsguardError(ErrorCode.DriverTimeout, `${what} timed out after ${ms} ms`, { timeoutMs: ms }));
-    }, ms);
-    promise.then(
-      (v) => {
-        clock.clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clock.clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+  return withTimeout(promise, ms, what, clock, ErrorCode.DriverTimeout);
 }

@@ -5,11 +5,17 @@ import { systemClock, type Clock } from './clock.js';
  * Every wait on I/O has a limit: a hung USB or network call must surface as an error the caller can act on. The
  * limit runs on `clock` (injected where time decides something, so tests can run it under a manual clock).
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, clock: Clock = systemClock): Promise<T> {
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  clock: Clock = systemClock,
+  code: ErrorCode = ErrorCode.TransportTimeout,
+): Promise<T> {
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = clock.setTimeout(() => {
-      reject(new UpsguardError(ErrorCode.TransportTimeout, `${what} timed out after ${ms} ms`, { timeoutMs: ms }));
+      reject(new UpsguardError(code, `${what} timed out after ${ms} ms`, { timeoutMs: ms }));
     }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => {
