@@ -20,7 +20,23 @@ describe('configuration', () => {
   it('runs the demo with no file, with defaults from the schema', () => {
     const loaded = loadConfig(undefined, {});
     expect(loaded.isDemo).toBe(true);
-    expect(loaded.config.web).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(loaded.config.web).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      request_timeout_ms: 10_000,
+      headers_timeout_ms: 10_000,
+      keep_alive_timeout_ms: 5000,
+      connection_timeout_ms: 60_000,
+      max_connections_per_address: 64,
+      max_connections: 256,
+      body_limit_bytes: 262_144,
+      stream_max_unsent_bytes: 262_144,
+      stream_stall_ms: 30_000,
+      max_streams: 32,
+      max_streams_per_address: 8,
+    });
+    expect(loaded.config.stop_timeout_s).toBe(5);
+    expect(loaded.config.store.retry_s).toBe(60);
     expect(loaded.config.monitor.quick_interval_s).toBe(2);
     expect(loaded.config.monitor.full_interval_s).toBe(30);
     expect(loaded.config.store.raw_retention_hours).toBe(48);
