@@ -4,6 +4,7 @@ import type { App } from '../../src/app.js';
 import { demoShutdown } from '../../src/config/demo-shutdown.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
+import { sleep } from '../helpers/until.js';
 
 // The plan, the runs and the test-shutdown button, driven in real Chromium against the real server.
 let browser: Browser;
@@ -75,9 +76,12 @@ describe('shutdown panel in Chromium', () => {
     expect(await page.locator('#runs li[data-mode="real"]').count()).toBe(0);
 
     // Cancelling the prompt sends nothing either.
-    page.once('dialog', (d) => void d.dismiss());
+    const dismissed = new Promise<void>((r) => page.once('dialog', (d) => void d.dismiss().then(r)));
     await page.getByRole('button', { name: 'Test shutdown', exact: true }).click();
-    await new Promise((r) => setTimeout(r, 300));
+    await dismissed;
+    // That nothing is sent can only be shown over a bounded time, counted from the dismissal: room for the POST and the
+    // refresh of the runs list that would follow it.
+    await sleep(300);
     expect(await page.locator('#runs li[data-mode="real"]').count()).toBe(0);
 
     // The right name starts the real run, on the shed phase only.

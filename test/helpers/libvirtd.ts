@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execBounded } from '../../src/shutdown/drivers/ssh/ssh-exec.js';
-import { until } from './nut-peers.js';
+import { until } from './until.js';
 
 export const haveLibvirtd =
   existsSync('/usr/sbin/libvirtd') && existsSync('/usr/bin/virsh') && process.getuid?.() === 0;

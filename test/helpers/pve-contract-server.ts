@@ -42,6 +42,8 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
   guests: PveGuest[];
   nodes: { node: string; status: 'online' | 'offline' }[];
   failNextStop: (message: string) => void;
+  /** Tasks started and not yet finished (their UPID's status is still `running`). */
+  runningTasks: () => number;
   close: () => Promise<void>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'pve-contract-'));
@@ -247,6 +249,7 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
     failNextStop: (message) => {
       stopFailure = message;
     },
+    runningTasks: () => [...tasks.values()].filter((t) => !t.done).length,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
+import { until } from './until.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = resolve(root, 'node_modules/.bin/tsx');
@@ -72,15 +73,20 @@ export function upsguardProcess(args: readonly string[], env: Record<string, str
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     exit,
     async waitFor(pattern, timeoutMs = 20_000) {
-      const started = Date.now();
-      for (;;) {
-        const m = pattern.exec(stdout + stderr);
-        if (m) return m;
-        if (child.exitCode !== null) throw new Error(`process exited ${child.exitCode}: ${stderr}${stdout}`);
-        if (Date.now() - started > timeoutMs)
-          throw new Error(`timed out waiting for ${String(pattern)}:\n${stdout}\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      return until(
+        String(pattern),
+        () => {
+          const m = pattern.exec(stdout + stderr);
+          if (m) return m;
+          if (child.exitCode !== null) throw new Error(`process exited ${child.exitCode}: ${stderr}${stdout}`);
+          return undefined;
+        },
+        timeoutMs,
+        50,
+      ).catch((err: unknown) => {
+        if (!(err instanceof Error) || !err.message.startsWith('timed out')) throw err;
+        throw new Error(`${err.message}:\n${stdout}\n${stderr}`);
+      });
     },
     async stop() {
       // To the group, so the program itself (tsx's child) is asked to stop, not only tsx.

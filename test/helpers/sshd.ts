@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execBounded, fingerprintOf, tcpAnswers } from '../../src/shutdown/drivers/ssh/ssh-exec.js';
-import { freePort, until } from './nut-peers.js';
+import { freePort } from './nut-peers.js';
+import { until } from './until.js';
 
 export const haveSshd = existsSync('/usr/sbin/sshd') && existsSync('/usr/bin/ssh-keygen') && process.getuid?.() === 0;
 

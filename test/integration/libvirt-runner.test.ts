@@ -16,7 +16,7 @@ import { RunsStore } from '../../src/store/shutdown-runs.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { FakeUps } from '../shutdown/fixtures.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
-import { sleep } from '../helpers/nut-peers.js';
+import { until } from '../helpers/until.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { describeWithPeers } from '../helpers/peers.js';
 
@@ -93,11 +93,13 @@ d('shutdown runner over libvirt domains and their SSH host', () => {
       notify: () => undefined,
     });
     // The "host" halts: once the poweroff is recorded, sshd goes away.
-    const halting = (async () => {
-      const end = Date.now() + 30_000;
-      while (!sshd.commands().includes('sudo /sbin/poweroff') && Date.now() < end) await sleep(50);
-      await sshd.stop();
-    })();
+    const halting = until(
+      'the host to be told to power off',
+      () => sshd.commands().includes('sudo /sbin/poweroff'),
+      30_000,
+      50,
+    ).finally(() => sshd.stop());
+    halting.catch(() => undefined); // awaited below; a timeout is not to surface before then as an unhandled rejection
     const { runId, done } = runner.start(plan, { mode: 'real', reason: 'libvirt+ssh test' });
     const row = await done;
     await halting;

@@ -9,7 +9,8 @@ import type { NewUpsEvent, UpsEvent, UpsSnapshot } from '../../src/ups/events.js
 import { UpsMonitor } from '../../src/ups/monitor.js';
 import { NutSource } from '../../src/ups/nut/nut-source.js';
 import { systemClock } from '../../src/util/clock.js';
-import { haveNut, run, startUpsd, until, type Upsd } from '../helpers/nut-peers.js';
+import { haveNut, run, startUpsd, type Upsd } from '../helpers/nut-peers.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWithPeers } from '../helpers/peers.js';
 

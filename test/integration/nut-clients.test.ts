@@ -4,7 +4,8 @@ import type { App } from '../../src/app.js';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
-import { haveNut, run, until } from '../helpers/nut-peers.js';
+import { haveNut, run } from '../helpers/nut-peers.js';
+import { until } from '../helpers/until.js';
 import { describeWithPeers } from '../helpers/peers.js';
 
 describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('real NUT clients against our server', () => {

@@ -8,7 +8,8 @@ import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { waitForSecondaries } from '../../src/ups/nut/secondaries.js';
 import { systemClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
-import { haveNut, startUpsmon, until, type Upsmon } from '../helpers/nut-peers.js';
+import { haveNut, startUpsmon, type Upsmon } from '../helpers/nut-peers.js';
+import { sleep, until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWithPeers } from '../helpers/peers.js';
 
@@ -149,8 +150,10 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     expect(fsdBy).toEqual(['monprimary@127.0.0.1']);
     expect(app.monitors()[0]!.snapshot().status).toEqual(expect.arrayContaining(['OB', 'LB']));
 
-    // Still waiting for the other follower (NUMLOGINS 2 > 1): no SHUTDOWNCMD yet.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Still waiting for the other follower (NUMLOGINS 2 > 1): no SHUTDOWNCMD yet. Something not happening is shown
+    // over a bounded time: upsmon checks NUMLOGINS every 250 ms, and without the wait it would run SHUTDOWNCMD
+    // straight after setting FSD.
+    await sleep(1000);
     expect(upsmon.shutdownFired()).toBe(false);
     const releasedAt = Date.now();
     await other.request('LOGOUT');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { clusterInput } from '../shutdown/fixtures.js';
 import { startSimApp } from '../helpers/demo-app.js';
+import { until } from '../helpers/until.js';
 
 let app: App;
 beforeAll(async () => {
@@ -80,10 +81,7 @@ describe('shutdown API', () => {
     expect(res.statusCode).toBe(202);
     const { runId } = res.json<{ runId: number }>();
     const cluster = app.shutdown()!.cluster!;
-    const end = Date.now() + 10_000;
-    while (app.shutdown()!.runner.journal.run(runId)?.status === 'running' && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('the run to end', () => app.shutdown()!.runner.journal.run(runId)?.status !== 'running', 10_000, 20);
     expect(app.shutdown()!.runner.journal.run(runId)?.status).toBe('completed');
     expect(cluster.get('web1').power).toBe('off');
     expect(cluster.get('web2').power).toBe('on');

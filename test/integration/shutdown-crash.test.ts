@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/until.js';
 
 // A real appliance process on a simulated UPS and cluster, killed with SIGKILL as new steps reach the journal,
 // restarted on the same store, until its shutdown run completes. The simulated cluster keeps its state (and its
@@ -80,16 +81,6 @@ function startAppliance(cfg: string, log: string): ChildProcess {
   return child;
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
-
 describe('a real run survives SIGKILL at step boundaries', () => {
   it('resumes after each kill and completes with no power action repeated', async () => {
     const dir = tempDir();
@@ -113,7 +104,8 @@ describe('a real run survives SIGKILL at step boundaries', () => {
     for (const more of [1, 3, 6, 4]) {
       const child = startAppliance(cfg, join(dir, 'appliance.log'));
       const target = seen + more;
-      await waitFor(`step ${target}`, () => (steps() >= target ? true : undefined)).catch((e: unknown) => {
+      // Polled often: the kill is meant to land as soon as the step is journaled.
+      await until(`step ${target}`, () => steps() >= target, 30_000, 15).catch((e: unknown) => {
         throw new Error(
           `${String(e)}; appliance log:\n${readFileSync(join(dir, 'appliance.log'), 'utf8').slice(-3000)}`,
         );
@@ -125,19 +117,24 @@ describe('a real run survives SIGKILL at step boundaries', () => {
     }
     const last = startAppliance(cfg, join(dir, 'appliance.log'));
     const db = () => new Database(dbPath, { readonly: true });
-    const run = await waitFor('the run to finish', () => {
-      const d = db();
-      try {
-        const r = d.prepare("SELECT * FROM shutdown_runs WHERE mode = 'real' ORDER BY id").all() as {
-          id: number;
-          status: string;
-          summary: string | null;
-        }[];
-        return r.length > 0 && r.every((x) => x.status !== 'running') ? r : undefined;
-      } finally {
-        d.close();
-      }
-    });
+    const run = await until(
+      'the run to finish',
+      () => {
+        const d = db();
+        try {
+          const r = d.prepare("SELECT * FROM shutdown_runs WHERE mode = 'real' ORDER BY id").all() as {
+            id: number;
+            status: string;
+            summary: string | null;
+          }[];
+          return r.length > 0 && r.every((x) => x.status !== 'running') ? r : undefined;
+        } finally {
+          d.close();
+        }
+      },
+      30_000,
+      15,
+    );
     last.kill('SIGTERM');
     expect(kills).toBe(4);
     // One run, resumed each time, never a second one started beside it.

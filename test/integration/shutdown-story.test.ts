@@ -5,6 +5,7 @@ import type { App } from '../../src/app.js';
 import { demoShutdown } from '../../src/config/demo-shutdown.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/until.js';
 
 let app: App | null = null;
 afterEach(async () => {
@@ -22,14 +23,6 @@ function fastDemo(): Record<string, unknown> {
   s.sim_cluster.call_latency_ms = 2;
   for (const p of s.plan.phases) p.timeout_s = 1;
   return { ...s, poll_interval_ms: 100, hard_off_timeout_s: 1, default_estimate_s: { vm: 0.5, host: 0.5 } };
-}
-
-async function until(what: string, fn: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the demo story, end to end on the simulated UPS and cluster', () => {
@@ -55,8 +48,11 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
       if (!s.outputOn) outputWentOff = true;
     });
     expect(svc.plan().problems).toEqual([]);
-    await until('a completed real run', () =>
-      svc.runner.journal.runs(5).some((r) => r.mode === 'real' && r.status !== 'running'),
+    await until(
+      'a completed real run',
+      () => svc.runner.journal.runs(5).some((r) => r.mode === 'real' && r.status !== 'running'),
+      20_000,
+      50,
     );
     const run = svc.runner.journal.runs(5).find((r) => r.mode === 'real')!;
     expect(run.status).toBe('completed');
@@ -65,10 +61,15 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     expect(steps.find((s) => s.action === 'load_off')?.result).toBe('ok');
     expect(steps.find((s) => s.target === 'win-legacy' && s.action === 'hard_off')?.result).toBe('ok');
     expect(cluster.get('pve1').power).toBe('off');
-    await until('the UPS to cut its output', () => outputWentOff);
+    await until('the UPS to cut its output', () => outputWentOff, 20_000, 50);
     // Nothing lost: every host had finished halting before the UPS cut its output.
     for (const n of cluster.nodes) expect(cluster.get(n.name).uncleanCuts, n.name).toBe(0);
-    await until('the cluster to boot again', () => cluster.nodes.every((n) => cluster.get(n.name).power === 'on'));
+    await until(
+      'the cluster to boot again',
+      () => cluster.nodes.every((n) => cluster.get(n.name).power === 'on'),
+      20_000,
+      50,
+    );
     // Booted by power returning, not by a power-on action.
     expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
     const types = (await app.server().inject('/api/events?limit=200')).json<{ events: { type: string }[] }>();

@@ -9,6 +9,7 @@ import type { VsphereDriverConfig } from '../../src/config/driver-schema.js';
 import { ErrorCode, UpsguardError } from '../../src/errors.js';
 import type { PowerState, Target } from '../../src/shutdown/drivers/driver.js';
 import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
+import { sleep, until } from '../helpers/until.js';
 import { startVcsim, vcsimBinary, vsphereConfig, type Vcsim } from '../helpers/vcsim.js';
 
 async function rejection(p: Promise<unknown>): Promise<UpsguardError> {
@@ -21,14 +22,17 @@ async function rejection(p: Promise<unknown>): Promise<UpsguardError> {
   throw new Error('expected a rejection');
 }
 
-async function waitFor(d: VsphereDriver, t: Target, want: PowerState, ms: number): Promise<PowerState> {
-  const end = Date.now() + ms;
-  let s = await d.powerState(t);
-  while (s !== want && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    s = await d.powerState(t);
-  }
-  return s;
+/** The power state once it is `want`; fails naming the target if it is not within `ms`. */
+async function reaches(d: VsphereDriver, t: Target, want: PowerState, ms: number): Promise<PowerState> {
+  return until(
+    `${t.name} to be ${want}`,
+    async () => {
+      const s = await d.powerState(t);
+      return s === want ? s : undefined;
+    },
+    ms,
+    100,
+  );
 }
 
 const byName = (ts: Target[], n: string): Target => {
@@ -37,6 +41,8 @@ const byName = (ts: Target[], n: string): Target => {
   return t;
 };
 
+/** How long a guest that does shut down takes on the vCenter model. */
+const GUEST_DELAY_MS = 500;
 let vc: Vcsim;
 let esx: Vcsim;
 const drivers: VsphereDriver[] = [];
@@ -49,7 +55,7 @@ const driver = (sim: Vcsim, over: Partial<VsphereDriverConfig> = {}): VsphereDri
 
 beforeAll(async () => {
   vcsimBinary(); // the first run builds (~15 s), later runs find it cached
-  vc = await startVcsim({ tools: 'VM0$', hang: '^DC0_C0_RP0_VM0$', guestDelayMs: 500 });
+  vc = await startVcsim({ tools: 'VM0$', hang: '^DC0_C0_RP0_VM0$', guestDelayMs: GUEST_DELAY_MS });
   sims.push(vc);
   esx = await startVcsim({ esx: true, vms: 2, tools: 'VM0$' });
   sims.push(esx);
@@ -128,7 +134,7 @@ describe('vSphere driver against vcsim', () => {
     await d.shutdown(vm);
     expect(Date.now() - t0).toBeLessThan(400);
     expect(await d.powerState(vm)).toBe('stopping');
-    expect(await waitFor(d, vm, 'off', 5000)).toBe('off');
+    expect(await reaches(d, vm, 'off', 5000)).toBe('off');
     await d.shutdown(vm); // already off: nothing to do (vcsim's InvalidPowerState)
   });
 
@@ -148,7 +154,8 @@ describe('vSphere driver against vcsim', () => {
     const d = driver(vc);
     const vm = byName(await d.discover(), 'DC0_C0_RP0_VM0');
     await d.shutdown(vm);
-    await new Promise((r) => setTimeout(r, 900));
+    // That it does not go off can only be shown over a bounded time: past when a guest that does shut down is off.
+    await sleep(GUEST_DELAY_MS + 400);
     expect(await d.powerState(vm)).toBe('stopping');
     await d.powerOff(vm);
     expect(await d.powerState(vm)).toBe('off');

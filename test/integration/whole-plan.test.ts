@@ -10,7 +10,7 @@ import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
-import { sleep } from '../helpers/nut-peers.js';
+import { until } from '../helpers/until.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { startVcsim, vcsimBinary, vsphereConfig, type Vcsim } from '../helpers/vcsim.js';
 import { describeWithPeers } from '../helpers/peers.js';
@@ -129,30 +129,31 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
       await browser.close();
     }
     // The SSH host "halts": once its poweroff is recorded, sshd goes away, as a real host stops answering.
-    const halting = (async () => {
-      const end = Date.now() + 60_000;
-      while (!sshd.commands().includes('sudo /sbin/poweroff') && Date.now() < end) await sleep(50);
-      await sshd.stop();
-    })();
+    const halting = until(
+      'the SSH host to be told to power off',
+      () => sshd.commands().includes('sudo /sbin/poweroff'),
+      60_000,
+      50,
+    ).finally(() => sshd.stop());
+    halting.catch(() => undefined); // awaited below; a timeout is not to surface before then as an unhandled rejection
     type Step = { target: string; driver: string; action: string; result: string | null };
-    let steps: Step[] = [];
-    let status = 'none';
-    const end = Date.now() + 60_000;
-    while (Date.now() < end) {
-      const runs = (await app.server().inject('/api/runs')).json<{
-        runs: { id: number; mode: string; status: string; reason: string }[];
-      }>().runs;
-      const run = runs.find((r) => r.mode === 'real');
-      if (run && run.status !== 'running') {
-        status = run.status;
-        expect(run.reason).toMatch(/on battery/);
-        steps = (await app.server().inject(`/api/runs/${run.id}`)).json<{ steps: Step[] }>().steps;
-        break;
-      }
-      await sleep(100);
-    }
+    const running = app;
+    const run = await until(
+      'the real run to end',
+      async () => {
+        const runs = (await running.server().inject('/api/runs')).json<{
+          runs: { id: number; mode: string; status: string; reason: string }[];
+        }>().runs;
+        const r = runs.find((x) => x.mode === 'real');
+        return r && r.status !== 'running' ? r : undefined;
+      },
+      60_000,
+      100,
+    );
+    expect(run.reason).toMatch(/on battery/);
+    const steps = (await app.server().inject(`/api/runs/${run.id}`)).json<{ steps: Step[] }>().steps;
     await halting;
-    expect(status).toBe('completed');
+    expect(run.status).toBe('completed');
     const first = (target: string, action: string): number =>
       steps.findIndex((s) => s.target === target && s.action === action);
     const vms = ['ha-host_VM0', 'ha-host_VM1', 'test', 'app0', 'app1'];

@@ -13,6 +13,7 @@ import {
   freePort,
 } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sleep, until } from '../helpers/until.js';
 
 // Every test here runs the agent as its own process and talks to it over real TLS on loopback.
 const procs: RunningProcess[] = [];
@@ -72,14 +73,6 @@ async function link(port: number, identity: string, key: Buffer, localAddress?: 
   return { l, pushes, closed: () => closedWith };
 }
 
-const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('relay agent (separate process, TLS 1.3 PSK on loopback)', () => {
   it('serves the UPS: descriptor, feature reads and an input stream, to a client with the right key', async () => {
     const dir = tempDir();
@@ -105,11 +98,11 @@ describe('relay agent (separate process, TLS 1.3 PSK on loopback)', () => {
       expect.any(Number),
     ]);
     expect(await t.getString(3)).toBe('American Power Conversion');
-    await until(() => inputs.includes(0x13));
+    await until('an input report 0x13', () => inputs.includes(0x13), 5000);
     const s = t.status();
     expect(s).toMatchObject({ link: 'connected', device: 'attached', controller: true });
     expect(s.agentHost).toBeTruthy();
-    await until(() => t.status().rttMs !== null);
+    await until('a measured round trip', () => t.status().rttMs !== null, 5000);
     expect(t.status().rttMs).toBeGreaterThan(0);
   });
 
@@ -195,9 +188,18 @@ describe('relay agent (separate process, TLS 1.3 PSK on loopback)', () => {
     const a = await link(port, 'vm1', keys.keys.vm1!);
     await a.l.request(MessageType.Open, { selector: '', mode: 'control' }, MessageType.Opened);
     a.l.close('gone');
-    await new Promise((r) => setTimeout(r, 1300));
     const b = await link(port, 'vm2', keys.keys.vm2!);
-    const opened = await b.l.request(MessageType.Open, { selector: '', mode: 'control' }, MessageType.Opened);
+    // Refused (CLAIM_BUSY) while vm1's lease still runs; granted once it has run out.
+    const opened = await until(
+      "vm1's lease to run out",
+      () =>
+        b.l.request(MessageType.Open, { selector: '', mode: 'control' }, MessageType.Opened).catch((e: unknown) => {
+          if ((e as RelayProtocolError).relayCode !== 'CLAIM_BUSY') throw e;
+          return undefined;
+        }),
+      5000,
+      50,
+    );
     expect(opened.device.controller).toBe('vm2');
     const back = await link(port, 'vm1', keys.keys.vm1!);
     const refused = await back.l
@@ -246,8 +248,9 @@ describe('relay agent (separate process, TLS 1.3 PSK on loopback)', () => {
       const closed = new Promise<void>((r) => sock.on('close', () => r()));
       sock.write(bytes);
       if (message === null) {
-        // A truncated frame is simply incomplete: nothing is answered until more arrives.
-        await new Promise((r) => setTimeout(r, 200));
+        // A truncated frame is simply incomplete: nothing is answered until more arrives. That nothing comes can only
+        // be shown over a bounded time; the complete bad frames above are answered well within it.
+        await sleep(200);
         expect(frames).toEqual([]);
         sock.destroy();
         continue;
@@ -320,13 +323,13 @@ describe('relay agent (separate process, TLS 1.3 PSK on loopback)', () => {
       if (r[0] === 0x13) acPresent.push(r[1]!);
     });
     await t.open();
-    await until(() => seen.some((s) => s.startsWith('disconnected: UPS detached at the agent')), 8000);
+    await until('the detach', () => seen.some((s) => s.startsWith('disconnected: UPS detached at the agent')), 8000);
     expect(t.status()).toMatchObject({ link: 'connected', device: 'detached' });
     await expect(t.getFeatureReport(0x0c, 6)).rejects.toThrow(/UPS detached at the agent/);
-    await until(() => t.isConnected(), 5000);
+    await until('the replug', () => t.isConnected(), 5000);
     expect(seen.at(-1)).toMatch(/^connected: UPS replugged at the agent/);
     const before = acPresent.length;
-    await until(() => acPresent.length >= before + 2, 8000);
+    await until('two more AC-present reports', () => acPresent.length >= before + 2, 8000);
     expect((await t.getFeatureReport(0x13, 2))[0]).toBe(0x13);
     expect(t.status()).toMatchObject({ link: 'connected', device: 'attached', controller: true });
   });

@@ -65,10 +65,9 @@ describe('relay through live migrations (agent, appliance and a flaky network as
     await agent.proc.waitFor(/relay client connected/);
 
     while (proxy.drops < DROPS) {
-      const waitStart = Date.now();
-      while (proxy.liveConnections() === 0 && Date.now() - waitStart < 15_000) await sleep(20);
+      await until('the appliance to reconnect after the drop', () => proxy.liveConnections() > 0, 15_000, 20);
       expect(proxy.liveConnections(), 'the appliance reconnects after every drop').toBeGreaterThan(0);
-      await sleep(rand(100, 500));
+      await sleep(rand(100, 500)); // pacing: the link is up for a random while before the next outage
       await proxy.outage(rand(500, 5000));
     }
     // Once the link is back, compare what the agent's UPS did with what the appliance recorded.
@@ -88,14 +87,18 @@ describe('relay through live migrations (agent, appliance and a flaky network as
       )
       .map((l) => ((l.action as { on: boolean }).on ? 'ONLINE' : 'ONBATT'));
     expect(flips.length).toBeGreaterThan(5);
-    let events: ApplianceEvent[] = [];
-    const deadline = Date.now() + 10_000;
-    do {
-      const body = (await (await fetch(`${url}/api/events?since=0&limit=1000`)).json()) as { events: ApplianceEvent[] };
-      events = body.events.filter((e) => e.type === 'ONBATT' || e.type === 'ONLINE');
-      if (events.length >= flips.length) break;
-      await sleep(200);
-    } while (Date.now() < deadline);
+    const events = await until(
+      'the appliance to record every flip the agent logged',
+      async () => {
+        const body = (await (await fetch(`${url}/api/events?since=0&limit=1000`)).json()) as {
+          events: ApplianceEvent[];
+        };
+        const flipEvents = body.events.filter((e) => e.type === 'ONBATT' || e.type === 'ONLINE');
+        return flipEvents.length >= flips.length ? flipEvents : undefined;
+      },
+      10_000,
+      200,
+    );
     const types = events.map((e) => e.type);
     // The scenario keeps flipping while we read: the appliance may be one flip ahead of the agent's log we took.
     expect(types.slice(0, flips.length)).toEqual(flips);

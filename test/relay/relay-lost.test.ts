@@ -8,7 +8,7 @@ import { HidUpsReader } from '../../src/ups/hid-ups-reader.js';
 import { UpsMonitor } from '../../src/ups/monitor.js';
 import { RelayTransport } from '../../src/ups/transport/relay-transport.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
-import { until as waitFor } from '../helpers/until.js';
+import { sleep, until } from '../helpers/until.js';
 import { type RunningProcess, freePort, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -21,14 +21,6 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
   for (const p of procs.splice(0)) await p.stop();
 });
-
-const until = async (what: string, cond: () => boolean, ms = 15_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('a relay that goes away (agent as its own process)', () => {
   it('is declared lost after lost_after_s (COMMBAD, "unreachable"), and an agent restart means a full re-read with the claim kept', async () => {
@@ -71,13 +63,16 @@ describe('a relay that goes away (agent as its own process)', () => {
       (await app!.server().inject('/api/status')).json<{
         ups: { comms: string; relay: { link: string; device: string } }[];
       }>().ups[0]!;
-    await until('the first reading', () => monitor.snapshot().comms === 'ok');
+    await until('the first reading', () => monitor.snapshot().comms === 'ok', 15_000);
     expect((await status()).relay).toMatchObject({ link: 'connected', device: 'attached' });
 
     // The agent dies: short of lost_after_s the UPS still counts as connected, then the relay is lost.
     const killedAt = Date.now();
     await first.proc.kill();
-    await new Promise((r) => setTimeout(r, 1000));
+    await until('the link to drop', async () => (await status()).relay.link === 'reconnecting', 15_000);
+    // Halfway into lost_after_s (2 s), after a few refused reconnects, still no COMMBAD: a check that something has
+    // not happened, so at a chosen time. It adds nothing to the test's length: COMMBAD, awaited next, comes later.
+    await sleep(killedAt + 1000 - Date.now());
     expect(events).not.toContain('COMMBAD');
     expect((await status()).relay.link).toBe('reconnecting');
     await until('COMMBAD', () => events.includes('COMMBAD'), 10_000);
@@ -129,17 +124,17 @@ describe('a relay that goes away, every timer on a manual clock', () => {
     const events: string[] = [];
     monitor.events.on('event', (e) => events.push(e.type));
     await monitor.start();
-    await waitFor('the first reading', () => monitor.snapshot().comms === 'ok');
+    await until('the first reading', () => monitor.snapshot().comms === 'ok');
 
     await agent.proc.kill();
-    await waitFor('the link to drop', () => relay.status().link === 'reconnecting');
+    await until('the link to drop', () => relay.status().link === 'reconnecting');
     // Short of the lost time: reconnect attempts and polls come and go (each refused at once), and no COMMBAD.
     for (let t = 0; t < 19_000; t += 500) {
       clock.advance(500);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5); // pacing: lets each reconnect attempt reach the closed port and be refused
     }
     clock.advance(999);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20); // a bounded settle: these checks are that something has not happened
     expect(events).toEqual([]);
     expect(relay.status().link).toBe('reconnecting');
     expect(monitor.snapshot().comms).toBe('ok');
@@ -181,7 +176,7 @@ describe('a relay that goes away, every timer on a manual clock', () => {
     await monitor.start();
     expect(events).toEqual([]);
     clock.advance(2000);
-    await waitFor('NOCOMM', () => events.length > 0);
+    await until('NOCOMM', () => events.length > 0);
     expect(events).toEqual(['NOCOMM']);
     expect(monitor.snapshot()).toMatchObject({ comms: 'unknown', at: 0, lastContactAt: 0 });
     expect(monitor.problem()).toMatch(/connection refused/);
@@ -219,13 +214,13 @@ describe('a relay that goes away, every timer on a manual clock', () => {
     const events: string[] = [];
     monitor.events.on('event', (e) => events.push(e.type));
     await monitor.start();
-    await waitFor('the first reading', () => monitor.snapshot().comms === 'ok');
+    await until('the first reading', () => monitor.snapshot().comms === 'ok');
     await first.proc.kill();
     const second = await startAgent({ dir, keysFile: keys.file, port: first.port });
     procs.push(second.proc);
-    await waitFor('the full re-read', () => seen.some((s) => s.includes('full re-read')), 15_000);
+    await until('the full re-read', () => seen.some((s) => s.includes('full re-read')), 15_000);
     const readAt = monitor.snapshot().lastContactAt;
-    await waitFor('a reading after the restart', () => monitor.snapshot().lastContactAt > readAt);
+    await until('a reading after the restart', () => monitor.snapshot().lastContactAt > readAt);
     expect(monitor.snapshot().comms).toBe('ok');
     expect(monitor.snapshot().status).toContain('OL');
     expect(events).toEqual([]);

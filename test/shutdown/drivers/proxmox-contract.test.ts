@@ -23,6 +23,7 @@ import {
   startPveContract,
   type PveGuest,
 } from '../../helpers/pve-contract-server.js';
+import { until } from '../../helpers/until.js';
 
 // Contract tests: written from Proxmox VE's published API; no real Proxmox VE can run on this machine.
 type Server = Awaited<ReturnType<typeof startPveContract>>;
@@ -57,14 +58,6 @@ function driver(over: Record<string, unknown> = {}): ProxmoxDriver {
   return new ProxmoxDriver(cfg, '/', createLogger({ level: 'silent' }));
 }
 
-const until = async (fn: () => Promise<boolean>, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 const errorOf = async (p: Promise<unknown>): Promise<UpsguardError> => {
   const e = await p.then(
     () => null,
@@ -98,7 +91,7 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
       expect(await d.powerState(t)).toBe('on');
       await d.shutdown(t);
       expect(await d.powerState(t)).toBe('stopping');
-      await until(async () => (await d.powerState(t)) === 'off');
+      await until(`${name} off`, async () => (await d.powerState(t)) === 'off', 5000, 20);
     }
     expect(pve.calls.filter((c) => c.path.endsWith('/status/shutdown'))).toEqual([
       { method: 'POST', path: '/nodes/pve1/qemu/101/status/shutdown', params: { timeout: '180', forceStop: '0' } },
@@ -110,7 +103,7 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     const d = driver();
     const db = (await d.discover()).find((t) => t.name === 'db')!;
     await d.shutdown(db);
-    await until(async () => (await d.powerState(db)) === 'off');
+    await until('db off', async () => (await d.powerState(db)) === 'off', 5000, 20);
     expect(pve.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/agent/ping'))).toEqual([
       { method: 'PUT', path: '/cluster/ha/resources/vm:103', params: { state: 'stopped' } },
     ]);
@@ -120,7 +113,13 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     const d = driver();
     const win = (await d.discover()).find((t) => t.name === 'win')!;
     await d.shutdown(win);
-    await new Promise((r) => setTimeout(r, 300));
+    // Its shutdown task has ended (as PVE's does when the guest ignores ACPI), and the guest is still running.
+    await until(
+      'the shutdown task of win to end',
+      () => pve.calls.some((c) => c.path === '/nodes/pve1/qemu/102/status/shutdown') && pve.runningTasks() === 0,
+      5000,
+      20,
+    );
     expect(await d.powerState(win)).toBe('stopping');
     pve.failNextStop("VM 102 qmp command 'quit' failed - got timeout");
     const failed = await errorOf(d.powerOff(win));
@@ -138,7 +137,7 @@ describe('Proxmox VE driver (contract tests against the published API)', () => {
     const node = (await d.discover()).find((t) => t.name === 'pve2')!;
     await d.shutdown(node);
     expect(await d.powerState(node)).toBe('stopping');
-    await until(async () => (await d.powerState(node)) === 'off');
+    await until('pve2 off', async () => (await d.powerState(node)) === 'off', 5000, 20);
     expect(pve.calls.find((c) => c.path === '/nodes/pve2/status')).toEqual({
       method: 'POST',
       path: '/nodes/pve2/status',

@@ -224,8 +224,11 @@ describe('NUT server: protocol replies as upsd gives them', () => {
     const [tracked] = await c.ask('INSTCMD rack beeper.mute');
     expect(tracked).toMatch(/^OK TRACKING [0-9a-f-]{36}$/);
     const id = tracked!.split(' ')[2]!;
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await c.ask(`GET TRACKING ${id}`)).toEqual(['ERR FAILED']);
+    const settled = await until('the tracked command to settle', async () => {
+      const reply = await c.ask(`GET TRACKING ${id}`);
+      return reply[0] === 'PENDING' ? undefined : reply;
+    });
+    expect(settled).toEqual(['ERR FAILED']);
     expect(await c.ask('GET TRACKING')).toEqual(['ON']);
   });
 

@@ -8,15 +8,8 @@ import { NutDataUnavailable, NutSource, type NutSourceOptions } from '../../../s
 import { parseNutUrl, formatNutUrl } from '../../../src/ups/nut/nut-url.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 import { FakeUps, LineClient, startServer } from './server-harness.js';
-
-const until = async (what: string, fn: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('nut:// URLs', () => {
   test('parse and format', () => {
