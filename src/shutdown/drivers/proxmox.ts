@@ -6,6 +6,8 @@ import type { Logger } from '../../log.js';
 import { peerText, redactError, redactSecrets } from '../../util/redact.js';
 import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
 import { PveError, pveRequest, type PveHttpOptions } from './proxmox/http.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { sleep } from '../limits.js';
 
 interface PveResource {
   id: string;
@@ -58,6 +60,7 @@ export class ProxmoxDriver implements ShutdownDriver {
     private readonly cfg: ProxmoxDriverConfig,
     baseDir: string,
     log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {
     this.name = cfg.name;
     if (cfg.insecure) log.warn({ driver: cfg.name }, 'Proxmox certificate verification is OFF (insecure: true)');
@@ -220,7 +223,7 @@ export class ProxmoxDriver implements ShutdownDriver {
 
   /** Polls a task until it stops; an exit status other than OK is the task's error. */
   private async waitTask(node: string, upid: string): Promise<void> {
-    const deadline = Date.now() + this.cfg.task_timeout_s * 1000;
+    const deadline = this.clock.now() + this.cfg.task_timeout_s * 1000;
     for (;;) {
       const s = await this.call<{ status: string; exitstatus?: string }>(
         'GET',
@@ -234,10 +237,10 @@ export class ProxmoxDriver implements ShutdownDriver {
           );
         return;
       }
-      if (Date.now() > deadline) {
+      if (this.clock.now() > deadline) {
         throw new PveError(ErrorCode.DriverTimeout, `task ${upid} still running after ${this.cfg.task_timeout_s} s`);
       }
-      await new Promise((r) => setTimeout(r, this.cfg.task_poll_ms));
+      await sleep(this.clock, this.cfg.task_poll_ms);
     }
   }
 }

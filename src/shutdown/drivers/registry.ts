@@ -30,12 +30,16 @@ export async function createDrivers(
 async function createDriver(c: DriverConfig, deps: DriverDeps): Promise<ShutdownDriver> {
   switch (c.kind) {
     case 'proxmox':
-      return new (await import('./proxmox.js')).ProxmoxDriver(c, deps.baseDir, deps.log);
+      return new (await import('./proxmox.js')).ProxmoxDriver(c, deps.baseDir, deps.log, deps.clock);
     case 'libvirt':
       return new (await import('./libvirt.js')).LibvirtDriver(c, { baseDir: deps.baseDir });
     case 'ssh':
       return new (await import('./ssh.js')).SshDriver(c, { baseDir: deps.baseDir, now: () => deps.clock.now() });
     case 'vsphere':
-      return new (await import('./vsphere.js')).VsphereDriver(c, { log: deps.log, baseDir: deps.baseDir });
+      return new (await import('./vsphere.js')).VsphereDriver(c, {
+        log: deps.log,
+        baseDir: deps.baseDir,
+        clock: deps.clock,
+      });
   }
 }

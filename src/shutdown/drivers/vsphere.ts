@@ -8,6 +8,7 @@ import { HOST_PATHS, Inventory, macsOf, refProp, text, type ObjectProps } from '
 import { VimSession } from './vsphere/session.js';
 import { SoapTransport, moref, type MoRef, type TlsTrust } from './vsphere/soap.js';
 import { child } from './vsphere/xml.js';
+import type { Clock } from '../../util/clock.js';
 
 interface Known {
   readonly ref: MoRef;
@@ -26,6 +27,8 @@ export interface VsphereDriverOptions {
   readonly baseDir?: string;
   /** Task polling period (tests shorten it). */
   readonly taskPollMs?: number;
+  /** Task polling runs on it (tests inject a manual clock). */
+  readonly clock?: Clock;
 }
 
 function trustOf(c: VsphereDriverConfig, baseDir: string): TlsTrust {
@@ -75,7 +78,7 @@ export class VsphereDriver implements ShutdownDriver {
       secrets: [cfg.password],
     });
     this.session = new VimSession(transport, cfg.username, cfg.password);
-    this.inventory = new Inventory(this.session);
+    this.inventory = new Inventory(this.session, 1000, opts.clock);
   }
 
   /** SOAP calls made so far (the benchmark reports calls per target). */

@@ -2,6 +2,8 @@ import { ErrorCode, UpsguardError } from '../../../errors.js';
 import { SoapFault, moref, type MoRef } from './soap.js';
 import { faultError, type VimSession } from './session.js';
 import { child, childrenNamed, descendants, type XmlElement } from './xml.js';
+import { systemClock, type Clock } from '../../../util/clock.js';
+import { sleep } from '../../limits.js';
 
 /** One managed object as the property collector returned it: its moref and the requested properties. */
 export interface ObjectProps {
@@ -51,6 +53,7 @@ export class Inventory {
   constructor(
     private readonly session: VimSession,
     private readonly pageSize = 1000,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private async containerView(): Promise<MoRef> {
@@ -132,7 +135,7 @@ export class Inventory {
    * its fault mapped like a call's fault (RestrictedVersion, NoPermission, InvalidState…).
    */
   async waitTask(task: MoRef, what: string, timeoutMs: number, intervalMs = 200): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     for (;;) {
       const o = await this.one(task, ['info.state', 'info.error'], what);
       const state = text(o, 'info.state');
@@ -144,13 +147,13 @@ export class Inventory {
         const msg = err ? (child(err, 'localizedMessage')?.text ?? '') : '';
         throw faultError(new SoapFault(type.replace(/^.*:/, '') || 'TaskFailed', this.session.redact(msg)), what);
       }
-      if (Date.now() >= deadline) {
+      if (this.clock.now() >= deadline) {
         throw new UpsguardError(
           ErrorCode.DriverTimeout,
           `${what}: the task was still ${state ?? '?'} after ${timeoutMs} ms`,
         );
       }
-      await new Promise((r) => setTimeout(r, intervalMs));
+      await sleep(this.clock, intervalMs);
     }
   }
 }
