@@ -70,7 +70,7 @@ export async function buildSource(ups: UpsConfig, ctx: SourceContext): Promise<B
         clock: ctx.clock,
       });
       const transport = new SimTransport(simulated, onListenerError);
-      const source = new HidUpsReader({ transport, ...delays, onListenerError, onBadReport });
+      const source = new HidUpsReader({ transport, ...delays, onListenerError, onBadReport, clock: ctx.clock });
       return {
         source,
         simulated,
@@ -92,7 +92,7 @@ export async function buildSource(ups: UpsConfig, ctx: SourceContext): Promise<B
         reconnectMaxMs: ctx.monitor.reconnect_max_ms,
         onListenerError,
       });
-      const source = new HidUpsReader({ transport, ...delays, onListenerError, onBadReport });
+      const source = new HidUpsReader({ transport, ...delays, onListenerError, onBadReport, clock: ctx.clock });
       return { source, start: () => undefined, stop: () => undefined };
     }
     case 'relay': {
@@ -114,7 +114,7 @@ export async function buildSource(ups: UpsConfig, ctx: SourceContext): Promise<B
           log.info(details, message);
         },
       });
-      const source = new HidUpsReader({ transport: relay, ...delays, onListenerError, onBadReport });
+      const source = new HidUpsReader({ transport: relay, ...delays, onListenerError, onBadReport, clock: ctx.clock });
       return { source, relay, start: () => undefined, stop: () => undefined };
     }
     case 'nut': {

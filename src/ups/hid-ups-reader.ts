@@ -7,6 +7,10 @@ import { Listeners } from '../util/listeners.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { HidTransport } from './transport/hid-transport.js';
 import type { SourceReading, UpsSource, UpsSourceEvents, UpsSourceInfo } from './ups-source.js';
+import { systemClock, type Clock } from '../util/clock.js';
+
+const sleepOn = (clock: Clock, ms: number): Promise<void> =>
+  new Promise((resolve) => clock.setTimeout(resolve, Math.max(0, ms)));
 
 const key = (type: ReportType, id: number): string => `${type}:${id}`;
 
@@ -24,6 +28,8 @@ export interface HidUpsReaderOptions {
   readonly onListenerError?: (event: string, err: unknown) => void;
   /** Called once per malformed input report; the report is dropped and reading goes on. */
   readonly onBadReport?: (err: unknown) => void;
+  /** A command's waits (between two writes of one command) run on it. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -120,7 +126,7 @@ export class HidUpsReader implements UpsSource {
     const written = new Map<number, Uint8Array>();
     for (const s of steps) {
       if (s.kind === 'wait') {
-        await new Promise((r) => setTimeout(r, s.ms));
+        await sleepOn(this.options.clock ?? systemClock, s.ms);
         continue;
       }
       const length = model.descriptor.reportLength('feature', s.field.reportId);
