@@ -11,6 +11,7 @@ import {
   writeKeys,
   type RunningProcess,
 } from '../helpers/relay-agent-process.js';
+import { smallClusterShutdown } from '../helpers/small-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sleep, until } from '../helpers/until.js';
 
@@ -52,33 +53,13 @@ function applianceConfig(dir: string, nutPort: number, relayPort: number): strin
       // The relay UPS is followed but feeds nothing: u1's outage alone decides.
       policy: { on_battery_s: 2, flicker_s: 0, hosts: [{ name: 'h1', feeds: [{ ups: 'u1' }] }] },
       schedule: { dry_run: '' },
-      shutdown: {
-        poll_interval_ms: 100,
-        hard_off_timeout_s: 30,
-        default_estimate_s: { vm: 2, host: 2 },
-        sim_cluster: {
-          time_scale: 1,
-          call_latency_ms: 5,
-          hosts: [
-            {
-              name: 'h1',
-              halt_s: 1,
-              // A guest that takes its time: the run is still going when SIGTERM comes.
-              vms: [{ name: 'slow', tags: ['t'], shutdown_s: 20 }],
-            },
-          ],
-        },
-        plan: {
-          name: 'stop-test',
-          ups_host: 'h1',
-          off_delay_s: 30,
-          on_delay_s: 60,
-          phases: [
-            { name: 'vms', targets: [{ tags: ['t'] }], timeout_s: 40 },
-            { name: 'hosts', targets: [{ names: ['h1'] }], timeout_s: 10 },
-          ],
-        },
-      },
+      // A guest that takes its time: the run is still going when SIGTERM comes.
+      shutdown: smallClusterShutdown({
+        plan: 'stop-test',
+        vms: [{ name: 'slow', shutdown_s: 20 }],
+        vmTimeoutS: 40,
+        hardOffS: 30,
+      }),
     }),
   );
   return file;

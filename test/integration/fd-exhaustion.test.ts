@@ -4,6 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { smallClusterShutdown } from '../helpers/small-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sleep, until } from '../helpers/until.js';
 
@@ -35,35 +36,13 @@ function config(dir: string): string {
       policy: { on_battery_s: 1, flicker_s: 0 },
       schedule: { dry_run: '' },
       notify: { command: { path: join(dir, 'notified.sh') } },
-      shutdown: {
-        poll_interval_ms: 100,
-        hard_off_timeout_s: 2,
-        default_estimate_s: { vm: 1, host: 1 },
-        sim_cluster: {
-          time_scale: 1,
-          call_latency_ms: 5,
-          hosts: [
-            {
-              name: 'h1',
-              halt_s: 0.5,
-              vms: [
-                { name: 'a', tags: ['t'], shutdown_s: 0.5 },
-                { name: 'b', tags: ['t'], shutdown_s: 0.5 },
-              ],
-            },
-          ],
-        },
-        plan: {
-          name: 'fd',
-          ups_host: 'h1',
-          off_delay_s: 60,
-          on_delay_s: 120,
-          phases: [
-            { name: 'vms', targets: [{ tags: ['t'] }], timeout_s: 3 },
-            { name: 'hosts', targets: [{ names: ['h1'] }], timeout_s: 3 },
-          ],
-        },
-      },
+      shutdown: smallClusterShutdown({
+        plan: 'fd',
+        vms: [
+          { name: 'a', shutdown_s: 0.5 },
+          { name: 'b', shutdown_s: 0.5 },
+        ],
+      }),
     }),
   );
   return file;

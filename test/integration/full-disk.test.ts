@@ -7,6 +7,7 @@ import { App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { describeWithPeers } from '../helpers/peers.js';
+import { smallClusterShutdown } from '../helpers/small-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
@@ -43,35 +44,14 @@ describeWithPeers({ 'root (to mount a small tmpfs)': isRoot })(
           monitor: { quick_interval_s: 0.2 },
           policy: { on_battery_s: 2, flicker_s: 0 },
           schedule: { dry_run: '' },
-          shutdown: {
-            poll_interval_ms: 50,
-            hard_off_timeout_s: 2,
-            default_estimate_s: { vm: 1, host: 1 },
-            sim_cluster: {
-              time_scale: 1,
-              call_latency_ms: 5,
-              hosts: [
-                {
-                  name: 'h1',
-                  halt_s: 0.5,
-                  vms: [
-                    { name: 'a', tags: ['t'], shutdown_s: 0.5 },
-                    { name: 'b', tags: ['t'], shutdown_s: 0.5 },
-                  ],
-                },
-              ],
-            },
-            plan: {
-              name: 'full-disk',
-              ups_host: 'h1',
-              off_delay_s: 60,
-              on_delay_s: 120,
-              phases: [
-                { name: 'vms', targets: [{ tags: ['t'] }], timeout_s: 3 },
-                { name: 'hosts', targets: [{ names: ['h1'] }], timeout_s: 3 },
-              ],
-            },
-          },
+          shutdown: smallClusterShutdown({
+            plan: 'full-disk',
+            pollMs: 50,
+            vms: [
+              { name: 'a', shutdown_s: 0.5 },
+              { name: 'b', shutdown_s: 0.5 },
+            ],
+          }),
         },
         'full-disk test',
         dir,
