@@ -59,6 +59,7 @@ export class JobsPart implements Part {
         },
       ],
       log.child({ part: 'jobs' }),
+      clock,
     );
     this.jobs.start();
   }

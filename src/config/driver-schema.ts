@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { nameRule } from './names.js';
 
 /**
  * The real shutdown targets' endpoints and credentials, one entry per driver instance under `shutdown.drivers`; a
  * plan's selector names the instance (`driver: NAME`). Secrets come as `password_file:` / `token_file:` like any
  * secret key. Each kind keeps its own fields here.
  */
-const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, dot, dash or underscore');
+const name = nameRule();
 
 const common = {
   name,

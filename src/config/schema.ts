@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameRule } from './names.js';
 import { notifySchema, policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
 import { nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
 import { relayAgentSchema, relaySource } from './relay-schema.js';
@@ -22,7 +23,7 @@ const hex16 = z
   })
   .transform((v) => parseInt(String(v).replace(/^0x/i, ''), 16));
 
-const name = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'use 1-32 letters, digits, dot, dash or underscore');
+const name = nameRule(32);
 
 const simSource = z.strictObject({
   kind: z.literal('sim'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameRule } from './names.js';
 import { checkPlanConfig } from './plan-rules.js';
 import { driverSchema } from './driver-schema.js';
 
@@ -6,7 +7,7 @@ import { driverSchema } from './driver-schema.js';
  * The config pieces for deciding and shutting down: `policy`, `shutdown`, `notify` and `schedule`. Same rules as the
  * main schema: snake_case, strict objects, defaults here.
  */
-const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, dot, dash or underscore');
+const name = nameRule();
 
 /** A duration in model seconds: a fixed number, or a log-normal distribution given by its median and 90th percentile. */
 export const durationSchema = z.union([

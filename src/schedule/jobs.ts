@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
 export interface JobDefinition {
   readonly name: string;
@@ -24,6 +25,8 @@ export class Jobs {
   constructor(
     private readonly definitions: readonly JobDefinition[],
     private readonly log: Logger,
+    /** When a job ran, as the rest of the appliance tells time; the cron timing itself is node-cron's wall clock. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
@@ -43,7 +46,7 @@ export class Jobs {
   async runNow(name: string): Promise<void> {
     const def = this.definitions.find((d) => d.name === name);
     if (!def) return;
-    const st = { lastRunAt: Date.now(), lastError: null as string | null };
+    const st = { lastRunAt: this.clock.now(), lastError: null as string | null };
     try {
       await def.run();
     } catch (err) {

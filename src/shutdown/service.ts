@@ -59,7 +59,7 @@ export class ShutdownService {
     if (this.cluster) given.set('sim', new SimDriver('sim', this.cluster, o.clock, sc?.call_latency_ms ?? 0));
     if (o.nutServer) {
       const names = o.config.ups.map((u) => u.name);
-      given.set(NUT_SECONDARIES_DRIVER, new NutSecondariesDriver(o.nutServer, names, () => o.clock.now()));
+      given.set(NUT_SECONDARIES_DRIVER, new NutSecondariesDriver(o.nutServer, names, o.clock));
     }
     for (const [name, d] of o.drivers ?? []) given.set(name, d);
     this.plans = new PlanService({

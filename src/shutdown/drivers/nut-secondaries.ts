@@ -1,6 +1,7 @@
 import type { NutLogin, NutLogout, NutServerEvents } from '../../ups/nut/nut-server.js';
 import type { Listeners } from '../../util/listeners.js';
 import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
+import type { Clock } from '../../util/clock.js';
 
 /** What the driver needs of the NUT server (NutServer fits). */
 export interface NutSecondariesServer {
@@ -30,8 +31,12 @@ export class NutSecondariesDriver implements ShutdownDriver {
   constructor(
     private readonly server: () => NutSecondariesServer | null,
     private readonly upsNames: readonly string[],
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
+
+  private now(): number {
+    return this.clock.now();
+  }
 
   private upsOf(t: Target): string {
     return t.name.slice(TARGET_PREFIX.length);
@@ -116,11 +121,11 @@ export class NutSecondariesDriver implements ShutdownDriver {
     const ups = this.upsOf(t);
     return new Promise((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         off();
         void this.powerState(t).then(resolve, () => resolve('unknown'));
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = this.clock.setTimeout(done, timeoutMs);
       const off = s.events.on('logout', (l) => {
         if (l.ups === ups) done();
       });
