@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 
 export interface JobDefinition {
   readonly name: string;
@@ -17,41 +17,81 @@ export interface JobStatus {
   readonly lastError: string | null;
 }
 
-/** The named background jobs, started and stopped together; a failing job is logged and runs again next time. */
+/**
+ * The named background jobs, started and stopped together; a failing job is logged and runs again next time. The
+ * cron expressions are node-cron's, matched against the injected clock once a second (so a manual clock in a test
+ * runs them exactly when due); a job still running when it is due again is skipped, not stacked.
+ */
 export class Jobs {
-  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly matchers = new Map<string, ScheduledTask>();
   private readonly status = new Map<string, { lastRunAt: number | null; lastError: string | null }>();
+  private readonly running = new Set<string>();
+  private timer: TimerHandle | null = null;
+  private lastSecond = -1;
 
   constructor(
     private readonly definitions: readonly JobDefinition[],
     private readonly log: Logger,
-    /** When a job ran, as the rest of the appliance tells time; the cron timing itself is node-cron's wall clock. */
     private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
+    if (this.timer) return;
     for (const def of this.definitions) {
-      if (this.tasks.has(def.name)) continue;
+      if (this.matchers.has(def.name)) continue;
       this.status.set(def.name, { lastRunAt: null, lastError: null });
-      const task = cron.schedule(def.schedule, () => this.runNow(def.name), { name: def.name, noOverlap: true });
-      this.tasks.set(def.name, task);
+      // Only its matcher: node-cron's own timer never starts.
+      this.matchers.set(
+        def.name,
+        cron.createTask(def.schedule, () => undefined, { name: def.name }),
+      );
     }
+    this.lastSecond = Math.floor(this.clock.now() / 1000);
+    this.schedule();
   }
 
   async stop(): Promise<void> {
-    for (const t of this.tasks.values()) await t.stop();
-    this.tasks.clear();
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    for (const m of this.matchers.values()) await m.destroy();
+    this.matchers.clear();
+  }
+
+  private schedule(): void {
+    const now = this.clock.now();
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.tick();
+      },
+      1000 - (now % 1000),
+    );
+  }
+
+  private tick(): void {
+    const second = Math.floor(this.clock.now() / 1000);
+    // Every second since the last tick is looked at once: a late timer does not skip a due job.
+    for (let s = Math.max(this.lastSecond + 1, second - 60); s <= second; s++) {
+      const at = new Date(s * 1000);
+      for (const [name, m] of this.matchers) {
+        if (m.match(at) && !this.running.has(name)) void this.runNow(name);
+      }
+    }
+    this.lastSecond = second;
+    if (this.matchers.size > 0) this.schedule();
   }
 
   async runNow(name: string): Promise<void> {
     const def = this.definitions.find((d) => d.name === name);
     if (!def) return;
     const st = { lastRunAt: this.clock.now(), lastError: null as string | null };
+    this.running.add(name);
     try {
       await def.run();
     } catch (err) {
       st.lastError = errorMessage(err);
       this.log.error({ job: name, err: st.lastError }, 'scheduled job failed');
+    } finally {
+      this.running.delete(name);
     }
     this.status.set(name, st);
   }
