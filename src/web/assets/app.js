@@ -48,7 +48,14 @@ function relayText(ups) {
         ? 'UPS attached'
         : 'UPS state unknown';
   const rtt = r.rttMs === null ? '' : `, round trip ${r.rttMs.toFixed(2)} ms`;
-  return `relay ${r.url} via ${r.agentHost ?? 'agent'}: ${link}, ${device}${rtt}${r.controller ? ', controller' : ', observer'}`;
+  // The claim actually held at the agent: a refused one means this appliance cannot send the load-off.
+  const claim =
+    r.claim === 'refused'
+      ? `, CLAIM REFUSED: ${r.claimProblem ?? 'another appliance controls this UPS'}`
+      : r.controller
+        ? ', controller'
+        : ', observer';
+  return `relay ${r.url} via ${r.agentHost ?? 'agent'}: ${link}, ${device}${rtt}${claim}`;
 }
 
 function field(card, name) {
