@@ -13,6 +13,7 @@ import type { ExportedDevice } from './exported-device.js';
 import { listHostUsbDevices } from './host-inventory.js';
 import type { DeviceState, ExportedDeviceInfo, HostUsbDeviceInfo } from './protocol.js';
 import { PSK_CIPHERS } from './psk.js';
+import { waitAtMost } from '../util/timeout.js';
 
 export { DEFAULT_RELAY_PORT } from '../ups/transport/relay-url.js';
 
@@ -169,15 +170,7 @@ export class RelayAgent implements SessionHost {
     this.sockets.clear();
     for (const release of this.pending.values()) release();
     this.pending.clear();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      closed,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_WAIT_MS);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(closed, STOP_WAIT_MS);
     server?.removeAllListeners();
     this.quietLog.flush();
     for (const d of this.options.devices) {

@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import { ConnectionLimits, remoteKey } from '../../util/connection-limits.js';
 import { Listeners } from '../../util/listeners.js';
 import { RateLimitedLog } from '../../util/rate-limited-log.js';
-import { withTimeout } from '../../util/timeout.js';
+import { waitAtMost, withTimeout } from '../../util/timeout.js';
 import { UPS_COMMANDS, type UpsCommand } from '../pdc/index.js';
 import { NutAuth, type NutUser } from './nut-auth.js';
 import { handleCommand, type CommandContext, type NutSession } from './nut-commands.js';
@@ -182,15 +182,7 @@ export class NutServer {
       });
     });
     for (const c of [...this.conns]) this.close(c, 'server stopped');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      closed,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_WAIT_MS);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(closed, STOP_WAIT_MS);
     server.removeAllListeners();
     this.quietLog.flush();
   }
