@@ -9,16 +9,7 @@ import { relayAgentSchema } from '../../src/config/relay-schema.js';
 import { MAX_CONFIG_FILE_BYTES } from '../../src/config/read-file.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../helpers/config-problems.js';
 
 function check(file: string): { code: number; err: string[] } {
   const err: string[] = [];

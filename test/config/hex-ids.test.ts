@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, validateConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 /**
  * The rule: USB IDs, serials, fingerprints, thumbprints, identities and keys are the text the user wrote. An unquoted
  * `vendor_id: 0764` is the hex id 0764 as lsusb prints it (so is 1234); YAML never turns it into a number first.
  */
 const usb = (v: string): string => `ups:\n  - name: u\n    source: { kind: usb, ${v} }\n`;
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hex ids in YAML are read as written', () => {
   it('reads unquoted 0764, 1234, 1e3, 0x051d and quoted ids as hex, as lsusb prints them', () => {

@@ -5,16 +5,7 @@ import { runConfigCheck } from '../../src/cli/config-check.js';
 import { loadConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../helpers/config-problems.js';
 
 describe('configuration', () => {
   it('runs the demo with no file, with defaults from the schema', () => {

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { policySchema } from '../../src/config/shutdown-schema.js';
-import { createLogger } from '../../src/log.js';
 import { decide, trackAll, type PolicyState } from '../../src/shutdown/policy.js';
-import { HidUpsReader } from '../../src/ups/hid-ups-reader.js';
-import { UpsMonitor } from '../../src/ups/monitor.js';
-import { RelayTransport } from '../../src/ups/transport/relay-transport.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type RunningProcess, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { relayMonitor } from '../helpers/relay-monitor.js';
 import { sleep, until } from '../helpers/until.js';
 
 const procs: RunningProcess[] = [];
@@ -27,32 +24,9 @@ describe('relay lost while on battery, under the manual clock', () => {
     const agent = await startAgent({ dir, keysFile: keys.file, scenario: '0 mains off\n0 load 20\n' });
     procs.push(agent.proc);
     const clock = new ManualClock(Date.UTC(2026, 11, 1));
-    const relay = new RelayTransport({
-      address: { host: '127.0.0.1', port: agent.port, selector: '' },
-      identity: 'vm1',
-      key: keys.keys.vm1!,
-      mode: 'observe',
-      clientName: 'test vm1',
-      heartbeatMs: 500,
-      lostAfterMs: 20_000,
-      requestTimeoutMs: 3000,
-      connectTimeoutMs: 5000,
-      reconnectBaseMs: 100,
-      reconnectMaxMs: 1000,
-      clock,
-    });
-    const monitor = new UpsMonitor(
-      'remote',
-      new HidUpsReader({ transport: relay, clock }),
-      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
-      { quickIntervalMs: 2000, fullIntervalMs: 30_000, noCommMs: 300_000 },
-      clock,
-      createLogger({ level: 'silent' }),
-    );
+    const { relay, monitor, events } = relayMonitor({ port: agent.port, key: keys.keys.vm1!, clock, mode: 'observe' });
     closers.push(() => monitor.stop());
-    const events: string[] = [];
     let state: PolicyState = {};
-    monitor.events.on('event', (e) => events.push(e.type));
     monitor.events.on('snapshot', (s) => {
       state = trackAll(state, s);
     });

@@ -8,6 +8,7 @@ import { HidUpsReader } from '../../src/ups/hid-ups-reader.js';
 import { UpsMonitor } from '../../src/ups/monitor.js';
 import { RelayTransport } from '../../src/ups/transport/relay-transport.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
+import { relayMonitor } from '../helpers/relay-monitor.js';
 import { sleep, until } from '../helpers/until.js';
 import { type RunningProcess, freePort, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -98,31 +99,8 @@ describe('a relay that goes away, every timer on a manual clock', () => {
     const agent = await startAgent({ dir, keysFile: keys.file });
     procs.push(agent.proc);
     const clock = new ManualClock(Date.UTC(2026, 10, 21));
-    const relay = new RelayTransport({
-      address: { host: '127.0.0.1', port: agent.port, selector: '' },
-      identity: 'vm1',
-      key: keys.keys.vm1!,
-      mode: 'control',
-      clientName: 'test vm1',
-      heartbeatMs: 500,
-      lostAfterMs: 20_000,
-      requestTimeoutMs: 3000,
-      connectTimeoutMs: 5000,
-      reconnectBaseMs: 100,
-      reconnectMaxMs: 1000,
-      clock,
-    });
-    const monitor = new UpsMonitor(
-      'remote',
-      new HidUpsReader({ transport: relay }),
-      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
-      { quickIntervalMs: 2000, fullIntervalMs: 30_000, noCommMs: 300_000 },
-      clock,
-      createLogger({ level: 'silent' }),
-    );
+    const { relay, monitor, events } = relayMonitor({ port: agent.port, key: keys.keys.vm1!, clock });
     closers.push(() => monitor.stop());
-    const events: string[] = [];
-    monitor.events.on('event', (e) => events.push(e.type));
     await monitor.start();
     await until('the first reading', () => monitor.snapshot().comms === 'ok');
 
@@ -148,31 +126,8 @@ describe('a relay that goes away, every timer on a manual clock', () => {
     const dir = tempDir();
     const keys = writeKeys(dir, ['vm1']);
     const clock = new ManualClock(Date.UTC(2026, 10, 21));
-    const relay = new RelayTransport({
-      address: { host: '127.0.0.1', port: await freePort(), selector: '' },
-      identity: 'vm1',
-      key: keys.keys.vm1!,
-      mode: 'control',
-      clientName: 'test vm1',
-      heartbeatMs: 500,
-      lostAfterMs: 20_000,
-      requestTimeoutMs: 3000,
-      connectTimeoutMs: 5000,
-      reconnectBaseMs: 100,
-      reconnectMaxMs: 1000,
-      clock,
-    });
-    const monitor = new UpsMonitor(
-      'remote',
-      new HidUpsReader({ transport: relay }),
-      { recordSnapshot: () => undefined, recordEvent: (e) => ({ ...e, id: 1 }) },
-      { quickIntervalMs: 2000, fullIntervalMs: 30_000, noCommMs: 300_000 },
-      clock,
-      createLogger({ level: 'silent' }),
-    );
+    const { monitor, events } = relayMonitor({ port: await freePort(), key: keys.keys.vm1!, clock });
     closers.push(() => monitor.stop());
-    const events: string[] = [];
-    monitor.events.on('event', (e) => events.push(e.type));
     await monitor.start();
     expect(events).toEqual([]);
     clock.advance(2000);
