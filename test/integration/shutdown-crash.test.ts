@@ -61,7 +61,8 @@ function config(dir: string): string {
           on_delay_s: 20,
           point_of_no_return: 'shed',
           phases: [
-            { name: 'shed', targets: [{ tags: ['t'] }], timeout_s: 2, concurrency: 2 },
+            // Longer than a restart takes: a hard-off here must come only from the guest that ignores ACPI, not from the kill.
+            { name: 'shed', targets: [{ tags: ['t'] }], timeout_s: 6, concurrency: 2 },
             { name: 'rest', targets: [{ tags: ['u'] }], timeout_s: 3 },
             { name: 'hosts', targets: [{ names: ['h2', 'h1'] }], timeout_s: 3 },
           ],
