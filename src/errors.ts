@@ -6,6 +6,8 @@ export const ErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
   ConfigUnreadable: 'CONFIG_UNREADABLE',
   ConfigFileTooLarge: 'CONFIG_FILE_TOO_LARGE',
+  /** The config file changed on disk since it was loaded: an edit from the page would overwrite someone's work. */
+  ConfigChanged: 'CONFIG_CHANGED',
   HidDescriptorMalformed: 'HID_DESCRIPTOR_MALFORMED',
   HidDescriptorLimit: 'HID_DESCRIPTOR_LIMIT',
   HidReportMalformed: 'HID_REPORT_MALFORMED',
@@ -39,10 +41,18 @@ export const ErrorCode = {
   DriverUnsupported: 'DRIVER_ACTION_UNSUPPORTED',
   RunConflict: 'RUN_CONFLICT',
   Forbidden: 'FORBIDDEN',
+  Unauthenticated: 'UNAUTHENTICATED',
+  LoginFailed: 'LOGIN_FAILED',
+  LoginThrottled: 'LOGIN_THROTTLED',
+  Csrf: 'CSRF',
+  Misdirected: 'MISDIRECTED',
+  RateLimited: 'RATE_LIMITED',
   RelayProtocol: 'RELAY_PROTOCOL',
   RelayPskInvalid: 'RELAY_PSK_INVALID',
   RelayUnreachable: 'RELAY_UNREACHABLE',
   NotifyFailed: 'NOTIFY_FAILED',
+  WebCertificateInvalid: 'WEB_CERTIFICATE_INVALID',
+  PasswordHashInvalid: 'PASSWORD_HASH_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'plan':
       return (await import('./cli/plan.js')).runPlan(tail, out, err);
+    case 'web':
+      return (await import('./cli/web.js')).runWeb(tail, out, err);
+    case 'user':
+      return (await import('./cli/user.js')).runUser(tail, out, err);
     case 'sim':
       if (sub === 'devices') {
         for (const d of (await import('./ups/sim/recorded-devices.js')).recordedDevices) {

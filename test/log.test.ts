@@ -6,6 +6,7 @@ import { App } from '../src/app.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { createLogger, scrubSecrets } from '../src/log.js';
 import { tempDir } from './helpers/tmp.js';
+import { webLogin } from './helpers/web-login.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -45,6 +46,7 @@ describe('logging', () => {
         'users:',
         '  - name: admin',
         '    password_file: admin.pass',
+        '    role: admin',
       ].join('\n'),
     );
     const loaded = loadConfigFile(join(dir, 'c.yaml'), {});
@@ -57,7 +59,16 @@ describe('logging', () => {
     // Everything a careless line might log: the config, a failure that echoes it.
     log.debug({ config: loaded.config }, 'config loaded');
     log.error({ err: scrubSecrets(`login failed for admin:${secret}`, loaded.secrets) }, 'failure');
-    const res = await app.server().inject({ url: '/api/status' });
+    // A failed login with the secret in its (wrong) password, a login with it, then the API: none of it echoes it.
+    await app.server().inject({
+      method: 'POST',
+      url: '/api/login',
+      headers: { origin: 'http://localhost', host: 'localhost' },
+      payload: { user: 'admin', password: `${secret}-typo` },
+    });
+    const { headers } = await webLogin(app.server(), 'admin', secret);
+    const res = await app.server().inject({ url: '/api/status', headers });
+    expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain(secret);
     await app.stop();
     expect(out.text().length).toBeGreaterThan(200);

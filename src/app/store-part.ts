@@ -70,6 +70,11 @@ export class StorePart implements Part {
     return this.open.events;
   }
 
+  /** The store's one connection (failing over to memory like the rest), for tables that have no part of their own. */
+  get db(): Db {
+    return this.open.failover.db;
+  }
+
   get runs(): RunsStore {
     return this.open.runs;
   }

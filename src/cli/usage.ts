@@ -8,6 +8,11 @@ Usage:
   upsguard sim devices                  list the recorded UPSes the simulator can play
   upsguard plan show [--config FILE]    the resolved shutdown plan, each target's estimate, the whole estimate
   upsguard plan check [--config FILE]   run the plan dry (discovery, checks, power reads); exit 1 listing failures
+  upsguard web fingerprint [--config FILE] [--make]
+                                        the SHA-256 fingerprint of the console's HTTPS certificate (--make: make it)
+  upsguard user add NAME --role viewer|operator|admin [--config FILE] [--password-file FILE]
+                                        hash a password (from the file, or stdin) into the config's users
+  upsguard user list [--config FILE]    the configured users and their web and NUT roles
   upsguard relay [--listen HOST:PORT] [--psk-file FILE] [--db FILE] [--vid HEX --pid HEX | --serial S | --path P]
                  [--simulate DEVICE [--scenario FILE] [--time-scale N]] [--insecure] [--config FILE]
                                         run the relay agent on the host the UPS is plugged into (default port 3496)

@@ -3,6 +3,8 @@ import { nameRule } from './names.js';
 import { notifySchema, policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
 import { nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
 import { relayAgentSchema, relaySource } from './relay-schema.js';
+import { WEB_ROLES } from '../web/access.js';
+import { passwordHashProblem } from '../web/auth/password-hash.js';
 
 /**
  * The one configuration schema. Keys are snake_case as users write them in YAML; defaults live here and nowhere else.
@@ -70,18 +72,46 @@ const upsEntry = z
     }
   });
 
-const user = z.strictObject({
-  name,
-  // NUT clients ship fixed short passwords (Synology's monuser/secret), so no minimum length beyond one character.
-  password: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(128, 'at most 128 characters')
-    .refine((p) => !Array.from({ length: p.length }, (_, i) => p.charCodeAt(i)).some((c) => c < 0x20 || c === 0x7f), {
-      message: 'must not contain control characters',
-    }),
-  ...nutUserFields,
-});
+/**
+ * A user of the web console (with a `role`), of the NUT server (with `upsmon`, actions or instcmds), or both: the two
+ * roles are separate. The password is given once, as a scrypt hash (`upsguard user add` writes one) or in plain
+ * (`password_file`/`password_env`), which is hashed in memory at start.
+ */
+const user = z
+  .strictObject({
+    name,
+    // NUT clients ship fixed short passwords (Synology's monuser/secret), so no minimum length beyond one character.
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'at most 128 characters')
+      .refine((p) => !Array.from({ length: p.length }, (_, i) => p.charCodeAt(i)).some((c) => c < 0x20 || c === 0x7f), {
+        message: 'must not contain control characters',
+      })
+      .optional(),
+    password_hash: z
+      .string()
+      .superRefine((h, ctx) => {
+        const problem = passwordHashProblem(h);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: `${problem} (write it with upsguard user add)` });
+      })
+      .optional(),
+    /** The web console role; without it the user has no web login. */
+    role: z.enum(WEB_ROLES).optional(),
+    ...nutUserFields,
+  })
+  .superRefine((u, ctx) => {
+    if ((u.password === undefined) === (u.password_hash === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message:
+          u.password === undefined
+            ? 'give a password_hash (upsguard user add) or a password_file'
+            : 'give password or password_hash, not both',
+      });
+    }
+  });
 
 export const configSchema = z.strictObject({
   log: z
@@ -106,6 +136,29 @@ export const configSchema = z.strictObject({
       stream_stall_ms: z.number().int().min(100).default(30_000),
       max_streams: z.number().int().min(1).default(32),
       max_streams_per_address: z.number().int().min(1).default(8),
+      /** A login session unused this long ends; one older than session_max_s ends however busy it is. */
+      session_idle_s: z.number().int().min(60).max(86_400).default(1800),
+      session_max_s: z.number().int().min(60).max(2_592_000).default(43_200),
+      /** Host names the console is served under besides localhost, the listen address and this machine's name. */
+      server_names: z.array(z.string().min(1).max(253)).max(64).default([]),
+      /** State-changing calls one session or token may make per minute. */
+      action_rate_per_min: z.number().int().min(1).max(10_000).default(30),
+      /** The overview (status, decision, live stream) without login; nothing else. */
+      public_status: z.boolean().default(false),
+      /** A certificate and key for HTTPS; without them a self-signed pair is made when the host is not loopback. */
+      tls_cert_file: z.string().min(1).optional(),
+      tls_key_file: z.string().min(1).optional(),
+      /** Where the self-signed pair is kept (default: the store's directory, or data/ when the store is :memory:). */
+      tls_dir: z.string().min(1).optional(),
+    })
+    .superRefine((w, ctx) => {
+      if ((w.tls_cert_file === undefined) !== (w.tls_key_file === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [w.tls_cert_file === undefined ? 'tls_cert_file' : 'tls_key_file'],
+          message: 'give both tls_cert_file and tls_key_file, or neither',
+        });
+      }
     })
     .prefault({}),
   store: z
@@ -142,7 +195,17 @@ export const configSchema = z.strictObject({
         seen.add(u.name);
       });
     }),
-  users: z.array(user).default([]),
+  users: z
+    .array(user)
+    .default([])
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((u, i) => {
+        if (seen.has(u.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate user name ${u.name}` });
+        seen.add(u.name);
+      });
+    }),
   nut_server: nutServerSchema,
   relay: relayAgentSchema,
   policy: policySchema,

@@ -3,6 +3,7 @@ import { ErrorCode, UpsguardError } from '../errors.js';
 import { systemClock } from '../util/clock.js';
 import { ConnectionLimits, remoteKey } from '../util/connection-limits.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
+import { installAuth } from './auth/auth-hook.js';
 import type { WebDeps } from './deps.js';
 import { adminRoutes, readOnlyRoutes } from './plugins/route-groups.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/stream.js';
@@ -20,6 +21,8 @@ export interface WebServerOptions extends StreamLimits {
   readonly maxConnectionsPerAddress: number;
   readonly maxConnections: number;
   readonly bodyLimitBytes: number;
+  /** Serve HTTPS with this PEM pair (src/web/tls decides when); without it, plain HTTP. */
+  readonly https?: { readonly key: string; readonly cert: string };
 }
 
 export const DEFAULT_WEB_OPTIONS: WebServerOptions = {
@@ -39,18 +42,23 @@ export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = 
   // Request lines at info would drown the log of an appliance polled every 2 s by its own page: warn and up only.
   const logger: FastifyBaseLogger = deps.log.child({ part: 'web' }, { level: 'warn' });
   const headersTimeout = Math.min(o.headersTimeoutMs, o.requestTimeoutMs);
-  const app = Fastify({
+  const http = {
+    headersTimeout,
+    // Node checks the request and headers timeouts only this often (30 s by default).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+  };
+  const common = {
     loggerInstance: logger,
     requestTimeout: o.requestTimeoutMs,
     keepAliveTimeout: o.keepAliveTimeoutMs,
     connectionTimeout: o.connectionTimeoutMs,
     bodyLimit: o.bodyLimitBytes,
-    http: {
-      headersTimeout,
-      // Node checks the request and headers timeouts only this often (30 s by default).
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
-    },
-  });
+  };
+  // Fastify hands `https` (not `http`) to the server it creates, so the timeouts go in there; a stalled handshake is
+  // bounded like stalled headers. The routes see the same app either way, hence the one type.
+  const app = (o.https
+    ? Fastify({ ...common, https: { ...http, key: o.https.key, cert: o.https.cert, handshakeTimeout: headersTimeout } })
+    : Fastify({ ...common, http })) as unknown as FastifyInstance;
   app.server.headersTimeout = headersTimeout;
 
   // Counted on the raw connection, before any parsing: one client cannot take every socket the appliance has.
@@ -90,7 +98,10 @@ export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = 
     });
   });
 
-  // Two encapsulated contexts: what only reads, and what changes state behind the admin context's onRequest hook.
+  // Who may call what: root hooks, installed before any route plugin, so they cover every route (see access.ts).
+  const auth = deps.auth ?? null;
+  installAuth(app, auth, deps.log.child({ part: 'web' }));
+  // Two encapsulated contexts, kept as a grouping: what only reads, and what changes state.
   const shutdown = deps.shutdown ?? null;
   void app.register(readOnlyRoutes, { deps, shutdown, limits: o });
   void app.register(adminRoutes, { deps, shutdown });

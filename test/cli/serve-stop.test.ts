@@ -14,6 +14,7 @@ import {
 import { smallClusterShutdown } from '../helpers/small-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sleep, until } from '../helpers/until.js';
+import { TEST_PASSWORDS, testUsers } from '../helpers/web-login.js';
 
 const procs: RunningProcess[] = [];
 const sockets: net.Socket[] = [];
@@ -36,7 +37,7 @@ function applianceConfig(dir: string, nutPort: number, relayPort: number): strin
       store: { path: join(dir, 'store.db') },
       web: { port: 0 },
       nut_server: { port: nutPort },
-      users: [{ name: 'mon', password: 'monpass-1234', upsmon: 'secondary' }],
+      users: [{ name: 'mon', password: 'monpass-1234', upsmon: 'secondary' }, ...testUsers()],
       ups: [
         { name: 'u1', source: { kind: 'sim', scenario: join(dir, 'outage.seq'), time_scale: 1 } },
         {
@@ -78,10 +79,16 @@ describe('serve stops on SIGTERM with every kind of client attached', () => {
     procs.push(app);
     const url = (await app.waitFor(/Open (http:\/\/127\.0\.0\.1:\d+)/, 30_000))[1]!;
 
-    // A browser tab: the live stream, read and kept open.
+    // A browser tab, logged in: the live stream, read and kept open.
+    const login = await fetch(`${url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify({ user: 'viewer', password: TEST_PASSWORDS.viewer }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     let streamed = 0;
     const streamClosed = new Promise<void>((resolve) => {
-      http.get(`${url}/api/stream`, (res) => {
+      http.get(`${url}/api/stream`, { headers: { cookie } }, (res) => {
         res.on('data', (c: Buffer) => (streamed += c.length));
         res.on('close', () => resolve());
         res.on('error', () => resolve());
@@ -100,7 +107,7 @@ describe('serve stops on SIGTERM with every kind of client attached', () => {
     const running = await until(
       'a shutdown run in progress',
       async () => {
-        const body = (await (await fetch(`${url}/api/runs`)).json()) as { runs: RunView[] };
+        const body = (await (await fetch(`${url}/api/runs`, { headers: { cookie } })).json()) as { runs: RunView[] };
         return body.runs.find((r) => r.status === 'running');
       },
       30_000,

@@ -25,7 +25,7 @@ describe('upsguard CLI', () => {
     const config = join(dir, 'c.yaml');
     writeFileSync(
       config,
-      `web: { port: 0 }\nstore: { path: ${join(dir, 'db.sqlite')} }\nlog: { level: warn }\nups:\n  - name: demo\n    source: { kind: sim, scenario: demo-loop }\n`,
+      `web: { port: 0, public_status: true }\nstore: { path: ${join(dir, 'db.sqlite')} }\nlog: { level: warn }\nups:\n  - name: demo\n    source: { kind: sim, scenario: demo-loop }\n`,
     );
     const p = upsguard(['serve'], { UPSGUARD_CONFIG: config });
     const url = await new Promise<string>((res, rej) => {
@@ -41,6 +41,7 @@ describe('upsguard CLI', () => {
         rej(new Error(`exited ${String(code)}: ${p.err()}`));
       });
     });
+    // The status is public here (web.public_status): this is about the process serving, not about login.
     const status = (await (await fetch(`${url}/api/status`)).json()) as { ups: { name: string; status: string[] }[] };
     expect(status.ups.map((u) => u.name)).toEqual(['demo']);
     expect(status.ups[0]!.status).toContain('OL');

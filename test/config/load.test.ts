@@ -25,6 +25,11 @@ describe('configuration', () => {
       stream_stall_ms: 30_000,
       max_streams: 32,
       max_streams_per_address: 8,
+      session_idle_s: 1800,
+      session_max_s: 43_200,
+      server_names: [],
+      action_rate_per_min: 30,
+      public_status: false,
     });
     expect(loaded.config.stop_timeout_s).toBe(5);
     expect(loaded.config.store.retry_s).toBe(60);

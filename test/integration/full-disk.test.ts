@@ -10,6 +10,7 @@ import { describeWithPeers } from '../helpers/peers.js';
 import { smallClusterShutdown } from '../helpers/small-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
+import { testUsers, webLogin } from '../helpers/web-login.js';
 
 const isRoot = process.getuid?.() === 0;
 const mounts: string[] = [];
@@ -39,6 +40,7 @@ describeWithPeers({ 'root (to mount a small tmpfs)': isRoot })(
         {
           store: { path: join(mnt, 'store.db') },
           web: { port: 0 },
+          users: testUsers(),
           nut_server: { port: 0 },
           ups: [{ name: 'u1', source: { kind: 'sim', scenario: join(dir, 'outage.seq'), time_scale: 1 } }],
           monitor: { quick_interval_s: 0.2 },
@@ -68,7 +70,10 @@ describeWithPeers({ 'root (to mount a small tmpfs)': isRoot })(
         // "No space left on device" is the point
       }
       await until('the store to fall back to memory', () => app.storeHealth()?.state === 'memory', 20_000);
-      const status = (await app.server().inject('/api/status')).json<{ store: { historyKept: boolean } }>();
+      const { headers } = await webLogin(app.server(), 'viewer');
+      const status = (await app.server().inject({ url: '/api/status', headers })).json<{
+        store: { historyKept: boolean };
+      }>();
       expect(status.store.historyKept).toBe(false);
 
       const steps = (): StepRow[] => app.shutdown()!.runner.journal.steps(1);
@@ -83,7 +88,7 @@ describeWithPeers({ 'root (to mount a small tmpfs)': isRoot })(
         },
         30_000,
       );
-      const events = (await app.server().inject('/api/events?since=0&limit=500')).json<{
+      const events = (await app.server().inject({ url: '/api/events?since=0&limit=500', headers })).json<{
         events: { type: string }[];
       }>();
       expect(events.events.map((e) => e.type)).toEqual(

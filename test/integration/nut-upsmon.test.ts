@@ -8,6 +8,7 @@ import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { waitForSecondaries } from '../../src/ups/nut/secondaries.js';
 import { systemClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
+import { testUsers, webLogin } from '../helpers/web-login.js';
 import { haveNut, startUpsmon, type Upsmon } from '../helpers/nut-peers.js';
 import { sleep, until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -61,7 +62,7 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
       device: 'cyberpower-cp1500pfclcd',
       extra: {
         nut_server: { port: 0 },
-        users,
+        users: [...users, ...testUsers()],
         schedule: { dry_run: '' },
         shutdown: {
           sim_cluster: {
@@ -92,16 +93,20 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     });
     await until('upsmon to log in', () => (nut.numLogins('sim1') === 1 ? true : undefined));
     expect((await app.shutdown()!.refreshPlan()).problems).toEqual([]);
+    const { headers } = await webLogin(app.server(), 'operator');
     const started = await app
       .server()
-      .inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'real', confirm: 'lab' } });
+      .inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'real', confirm: 'lab' }, headers });
     expect(started.statusCode, started.body).toBe(202);
     const runId = started.json<{ runId: number }>().runId;
     type Step = { phase: string; target: string; action: string; result: string | null; detail: string | null };
     const steps = await until(
       'the run to finish',
       async () => {
-        const r = (await app!.server().inject(`/api/runs/${runId}`)).json<{ run: { status: string }; steps: Step[] }>();
+        const r = (await app!.server().inject({ url: `/api/runs/${runId}`, headers })).json<{
+          run: { status: string };
+          steps: Step[];
+        }>();
         return r.run.status === 'running' ? undefined : r.steps;
       },
       30_000,

@@ -2,20 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { clusterInput } from '../shutdown/fixtures.js';
 import { startSimApp } from '../helpers/demo-app.js';
+import { testUsers, webLogin, type WebLogin } from '../helpers/web-login.js';
 
 let app: App;
+let headers: WebLogin['headers'];
 beforeAll(async () => {
   const shutdown = clusterInput() as Record<string, unknown> & { sim_cluster: { time_scale: number } };
   shutdown.sim_cluster.time_scale = 1000;
   shutdown.default_estimate_s = { vm: 20, host: 30 };
-  app = await startSimApp({ extra: { shutdown: shutdown as never, schedule: { dry_run: '' } } });
+  app = await startSimApp({ extra: { shutdown: shutdown as never, schedule: { dry_run: '' }, users: testUsers() } });
+  ({ headers } = await webLogin(app.server(), 'operator'));
 });
 afterAll(async () => {
   await app.stop();
 });
 
 const post = (payload: Record<string, unknown>) =>
-  app.server().inject({ method: 'POST', url: '/api/shutdown/test', payload });
+  app.server().inject({ method: 'POST', url: '/api/shutdown/test', payload, headers });
 
 describe('test shutdown: the subset names what runs', () => {
   it('a subset naming no phase or target of the plan is refused, naming the unknown names', async () => {

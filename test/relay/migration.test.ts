@@ -47,6 +47,8 @@ describe('relay through live migrations (agent, appliance and a flaky network as
       join(dir, 'appliance.yaml'),
       [
         'web: { port: 0 }',
+        // The test reads status and events as a viewer logged in to the console.
+        'users: [{ name: reader, role: viewer, password: reader-password }]',
         `store: { path: ${join(dir, 'appliance.db')} }`,
         'ups:',
         '  - name: remote',
@@ -63,6 +65,14 @@ describe('relay through live migrations (agent, appliance and a flaky network as
     procs.push(appliance);
     const url = (await appliance.waitFor(/Open (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     await agent.proc.waitFor(/relay client connected/);
+    const login = await fetch(`${url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify({ user: 'reader', password: 'reader-password' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie, 'logged in').toMatch(/^upsguard_session=./);
+    const get = (path: string): Promise<Response> => fetch(`${url}${path}`, { headers: { cookie } });
 
     while (proxy.drops < DROPS) {
       await until('the appliance to reconnect after the drop', () => proxy.liveConnections() > 0, 15_000, 20);
@@ -74,7 +84,7 @@ describe('relay through live migrations (agent, appliance and a flaky network as
     await until(
       'the relay link to be connected again',
       async () => {
-        const s = (await (await fetch(`${url}/api/status`)).json()) as { ups: { relay?: { link: string } }[] };
+        const s = (await (await get('/api/status')).json()) as { ups: { relay?: { link: string } }[] };
         return s.ups[0]?.relay?.link === 'connected';
       },
       30_000,
@@ -90,7 +100,7 @@ describe('relay through live migrations (agent, appliance and a flaky network as
     const events = await until(
       'the appliance to record every flip the agent logged',
       async () => {
-        const body = (await (await fetch(`${url}/api/events?since=0&limit=1000`)).json()) as {
+        const body = (await (await get('/api/events?since=0&limit=1000')).json()) as {
           events: ApplianceEvent[];
         };
         const flipEvents = body.events.filter((e) => e.type === 'ONBATT' || e.type === 'ONLINE');
@@ -106,9 +116,9 @@ describe('relay through live migrations (agent, appliance and a flaky network as
     for (let i = 1; i < types.length; i++)
       expect(types[i], `event ${i} repeats ${types[i - 1]}`).not.toBe(types[i - 1]);
 
-    const all = (await (await fetch(`${url}/api/events?since=0&limit=1000`)).json()) as { events: ApplianceEvent[] };
+    const all = (await (await get('/api/events?since=0&limit=1000')).json()) as { events: ApplianceEvent[] };
     expect(all.events.filter((e) => e.type === 'COMMBAD')).toEqual([]);
-    const status = (await (await fetch(`${url}/api/status`)).json()) as {
+    const status = (await (await get('/api/status')).json()) as {
       ups: { relay: { link: string; controller: boolean; device: string } }[];
     };
     expect(status.ups[0]!.relay).toMatchObject({ link: 'connected', device: 'attached', controller: true });

@@ -12,6 +12,7 @@ import { relayMonitor } from '../helpers/relay-monitor.js';
 import { sleep, until } from '../helpers/until.js';
 import { type RunningProcess, freePort, startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { testUsers, webLogin } from '../helpers/web-login.js';
 
 const procs: RunningProcess[] = [];
 let app: App | null = null;
@@ -34,6 +35,7 @@ describe('a relay that goes away (agent as its own process)', () => {
       {
         store: { path: ':memory:' },
         nut_server: { enabled: false },
+        users: testUsers(),
         policy: { dead_time_s: 1 },
         ups: [
           {
@@ -60,8 +62,9 @@ describe('a relay that goes away (agent as its own process)', () => {
     const monitor = app.monitors()[0]!;
     const events: string[] = [];
     monitor.events.on('event', (e) => events.push(e.type));
+    const { headers } = await webLogin(app.server(), 'viewer');
     const status = async () =>
-      (await app!.server().inject('/api/status')).json<{
+      (await app!.server().inject({ url: '/api/status', headers })).json<{
         ups: { comms: string; relay: { link: string; device: string } }[];
       }>().ups[0]!;
     await until('the first reading', () => monitor.snapshot().comms === 'ok', 15_000);

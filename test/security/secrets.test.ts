@@ -21,6 +21,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { startAgent, writeKeys } from '../helpers/relay-agent-process.js';
 import { selfSignedCert } from '../helpers/self-signed.js';
 import { until } from '../helpers/until.js';
+import { webLogin } from '../helpers/web-login.js';
 import { FakeUps, LineClient, startServer } from '../ups/nut/server-harness.js';
 
 /**
@@ -36,6 +37,7 @@ const S = {
   hookPass: 'S3cr3t-hookpass-22aa',
   hookToken: 'S3cr3t-hooktok-33bb',
   sshKeyBody: 'S3cr3tSshKeyBodyAAAAB3NzaC1yc2EAAAADAQABAAABAQC7vbqajDhA1234567890abcdefghij',
+  webAdmin: 'S3cr3t-webadmin-5e6f',
 };
 /** The forms a leaked secret could take in our outputs: as is, XML-escaped, URL-encoded, JSON-escaped. */
 const forms = (s: string): string[] => [
@@ -208,6 +210,8 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
   let app: App;
   let hook: { port: number; auth: string[] };
   const api: string[] = [];
+  /** The admin's login, made once the app is up (and with a failed attempt first, which must not leak either). */
+  let headers: Record<string, string> = {};
 
   beforeAll(async () => {
     const [refusing, stalling, pve, vs] = await Promise.all([
@@ -232,6 +236,9 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
         '  - name: upsmon',
         `    password_file: ${secretFile('nutsrv.pass', S.nutServerUser)}`,
         '    upsmon: secondary',
+        '  - name: admin',
+        `    password_file: ${secretFile('web.pass', S.webAdmin)}`,
+        '    role: admin',
         'ups:',
         '  - name: sim1',
         '    source: { kind: sim, scenario: steady }',
@@ -256,6 +263,13 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
     app = new App({ loaded, log });
     await app.start();
     closers.push(() => app.stop());
+    await app.server().inject({
+      method: 'POST',
+      url: '/api/login',
+      headers: { origin: 'http://localhost', host: 'localhost' },
+      payload: { user: 'admin', password: S.nutServerWrong },
+    });
+    ({ headers } = await webLogin(app.server(), 'admin', S.webAdmin));
   }, 60_000);
 
   it('NUT client: a refused PASSWORD and a PASSWORD that times out', async () => {
@@ -307,12 +321,12 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
   });
 
   it('Proxmox and vSphere: endpoints that echo the credentials back in their errors', async () => {
-    const res = await app.server().inject({ method: 'POST', url: '/api/plan/dry-run' });
+    const res = await app.server().inject({ method: 'POST', url: '/api/plan/dry-run', headers });
     api.push(res.body);
     for (const d of app.config.shutdown.drivers) expect(d.name).toMatch(/pve|vc/);
     // Whatever the run made of the failures, it is journaled, and the plan shows the drivers' reports.
     await until('the dry run is journaled', async () => {
-      const runs = await app.server().inject({ url: '/api/runs' });
+      const runs = await app.server().inject({ url: '/api/runs', headers });
       return runs.statusCode === 200 && runs.body.includes('dry');
     });
     expect(logText()).toMatch(/\[redacted\]/);
@@ -395,13 +409,22 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
   });
 
   it('finally: no secret in any log line, API answer, journal row or error message', async () => {
-    for (const url of ['/api/status', '/api/plan', '/api/runs', '/api/events', '/api/events?limit=500']) {
-      const res = await app.server().inject({ url });
+    for (const url of [
+      '/api/status',
+      '/api/plan',
+      '/api/runs',
+      '/api/events',
+      '/api/events?limit=500',
+      '/api/audit',
+      '/api/sessions',
+      '/api/me',
+    ]) {
+      const res = await app.server().inject({ url, headers });
       expect(res.statusCode, url).toBe(200);
       api.push(res.body);
     }
     const runs = JSON.parse(api.find((b) => b.includes('"runs"')) ?? '{"runs":[]}') as { runs?: { id: number }[] };
-    for (const r of runs.runs ?? []) api.push((await app.server().inject({ url: `/api/runs/${r.id}` })).body);
+    for (const r of runs.runs ?? []) api.push((await app.server().inject({ url: `/api/runs/${r.id}`, headers })).body);
     await app.stop();
     const db = ['db.sqlite', 'db.sqlite-wal']
       .map((f) => join(dir, f))

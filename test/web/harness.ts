@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { EventsStore } from '../../src/store/events.js';
 import { ReadingsStore } from '../../src/store/readings.js';
 import { Listeners } from '../../src/util/listeners.js';
+import { createWebAuth } from '../../src/web/auth/web-auth.js';
 import type { LiveEvents } from '../../src/web/deps.js';
 import { buildServer, type WebServerOptions } from '../../src/web/server.js';
 
@@ -26,10 +27,17 @@ export async function startWeb(options: Partial<WebServerOptions> = {}) {
       live,
       log: createLogger({ level: 'silent' }),
       now: () => Date.now(),
+      // These tests are about connections and streams, not login: the status and the stream are public here.
+      auth: createWebAuth({
+        db,
+        now: () => Date.now(),
+        users: { verify: () => Promise.resolve(null) },
+        publicStatus: true,
+      }),
     },
     options,
   );
-  app.post('/test/echo', (req) => ({ got: req.body }));
+  app.post('/test/echo', { config: { access: 'public' } }, (req) => ({ got: req.body }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as net.AddressInfo).port;
   let closed = false;

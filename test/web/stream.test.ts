@@ -27,7 +27,7 @@ async function reader(port: number, localAddress = '127.0.0.1') {
 async function stalledReader(port: number, localAddress = '127.0.0.1') {
   const s = await raw(port, localAddress);
   s.pause();
-  s.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+  s.write('GET /api/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
   return s;
 }
 
@@ -54,7 +54,8 @@ describe('live stream (SSE): closing the server', () => {
   });
 
   it('app.stop() with a page open on /api/stream is not held up by it', async () => {
-    const sim = await startSimApp();
+    // The stream is public here: this is about stopping with a reader open, not about login.
+    const sim = await startSimApp({ extra: { web: { public_status: true } } });
     closers.push(async () => {
       await sim.stop();
     });

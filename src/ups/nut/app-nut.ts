@@ -24,6 +24,8 @@ export interface AppNutOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly baseDir: string;
+  /** Told why the server did not start (the port in use, say), for the console's NUT page. */
+  readonly onNotStarted?: (reason: string) => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
     users: o.config.users.map((u) => ({
       name: u.name,
       password: u.password,
+      passwordHash: u.password_hash,
       upsmon: u.upsmon,
       actions: u.actions,
       instcmds: u.instcmds,
@@ -66,6 +69,7 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
     await server.start();
   } catch (e) {
     log.error({ err: errorMessage(e) }, `NUT server not started: ${errorMessage(e)}`);
+    o.onNotStarted?.(errorMessage(e));
     return null;
   }
   const addr = server.address();

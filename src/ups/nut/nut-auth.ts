@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../util/clock.js';
+import { decoyPasswordHash, verifyPassword } from '../../web/auth/password-hash.js';
 
-/** A user as upsd.users would define it. */
+/** A user as upsd.users would define it, with its password in plain or as a scrypt hash (one of the two). */
 export interface NutUser {
   readonly name: string;
-  readonly password: string;
+  readonly password?: string | undefined;
+  readonly passwordHash?: string | undefined;
   readonly upsmon?: 'primary' | 'secondary' | undefined;
   readonly actions: readonly ('SET' | 'FSD')[];
   readonly instcmds: readonly string[];
@@ -24,6 +27,8 @@ export interface LoginLimits {
   readonly windowMs: number;
   readonly blockMs: number;
 }
+
+type KnownUser = NutUser & { hash: Buffer | null };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -47,7 +52,9 @@ export function grants(user: NutUser, right: NutRight): boolean {
  * address that keeps failing for a while. Failures are logged with the user name and address, never the password.
  */
 export class NutAuth {
-  private readonly users: Map<string, NutUser & { readonly hash: Buffer }>;
+  private readonly users: Map<string, KnownUser>;
+  private readonly decoy = decoyPasswordHash();
+  private readonly anyHashed: boolean;
   private readonly failures = new Map<string, { times: number[]; blockedUntil: number; told: boolean }>();
 
   constructor(
@@ -56,11 +63,14 @@ export class NutAuth {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.users = new Map(users.map((u) => [u.name, { ...u, hash: digest(u.password) }]));
+    this.users = new Map(
+      users.map((u) => [u.name, { ...u, hash: u.password === undefined ? null : digest(u.password) }]),
+    );
+    this.anyHashed = users.some((u) => u.passwordHash !== undefined);
   }
 
   /** True when the credentials are right and the user holds the right. */
-  check(address: string, username: string, password: string, right: NutRight): boolean {
+  async check(address: string, username: string, password: string, right: NutRight): Promise<boolean> {
     const now = this.clock.now();
     const record = this.failures.get(address);
     if (record && record.blockedUntil > now) {
@@ -71,8 +81,8 @@ export class NutAuth {
       return false;
     }
     const user = this.users.get(username);
-    const ok = user !== undefined && timingSafeEqual(user.hash, digest(password));
-    if (!ok) {
+    const ok = user === undefined ? await this.decoyCheck(password) : await this.passwordMatches(user, password);
+    if (!ok || user === undefined) {
       this.fail(address, username, right.kind, now);
       return false;
     }
@@ -82,6 +92,32 @@ export class NutAuth {
       return false;
     }
     return true;
+  }
+
+  /**
+   * upsmon sends its password before every privileged command, so a scrypt user would pay a hash per command: once a
+   * password has matched the hash, its SHA-256 is remembered in memory (as a plain password's is) and later checks
+   * are a compare. A wrong password always pays the full hash, so guessing stays slow.
+   */
+  private async passwordMatches(user: KnownUser, password: string): Promise<boolean> {
+    const given = digest(password);
+    if (user.hash !== null && timingSafeEqual(user.hash, given)) return true;
+    if (user.passwordHash === undefined) return false;
+    let matches = false;
+    try {
+      matches = await verifyPassword(user.passwordHash, password);
+    } catch (e) {
+      // The schema validates hashes; one that cannot be read still only refuses this user.
+      this.log.error({ user: user.name, err: errorMessage(e) }, 'NUT user has an unusable password hash');
+    }
+    if (matches) user.hash = given;
+    return matches;
+  }
+
+  /** An unknown name costs what a hashed user's wrong password does, so timing does not tell which names exist. */
+  private async decoyCheck(password: string): Promise<false> {
+    if (this.anyHashed) await verifyPassword(this.decoy, password);
+    return false;
   }
 
   private fail(address: string, username: string, command: string, now: number): void {

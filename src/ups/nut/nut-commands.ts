@@ -39,7 +39,8 @@ export interface CommandContext {
   tlsAvailable(): boolean;
   find(name: string): NutServedUps | undefined;
   list(): readonly NutServedUps[];
-  authorize(session: NutSession, right: NutRight): boolean;
+  /** Async: a user with a scrypt password hash is checked off the event loop. */
+  authorize(session: NutSession, right: NutRight): Promise<boolean>;
   login(session: NutSession, ups: string): void;
   numLogins(ups: string): number;
   clientAddresses(ups: string): string[];
@@ -95,7 +96,7 @@ export async function handleCommand(ctx: CommandContext, s: NutSession, words: r
       if (s.loginUps !== undefined) return fail('ALREADY-LOGGED-IN');
       const ups = ctx.find(args[0]!);
       if (!ups) return fail('UNKNOWN-UPS');
-      if (!ctx.authorize(s, { kind: 'LOGIN' })) return fail('ACCESS-DENIED');
+      if (!(await ctx.authorize(s, { kind: 'LOGIN' }))) return fail('ACCESS-DENIED');
       ctx.login(s, ups.name);
       return one('OK');
     }
@@ -103,14 +104,14 @@ export async function handleCommand(ctx: CommandContext, s: NutSession, words: r
     case 'MASTER': {
       if (args.length !== 1) return fail('INVALID-ARGUMENT');
       if (!ctx.find(args[0]!)) return fail('UNKNOWN-UPS');
-      if (!ctx.authorize(s, { kind: 'PRIMARY' })) return fail('ACCESS-DENIED');
+      if (!(await ctx.authorize(s, { kind: 'PRIMARY' }))) return fail('ACCESS-DENIED');
       return one(`OK ${cmd}-GRANTED`);
     }
     case 'FSD': {
       if (args.length !== 1) return fail('INVALID-ARGUMENT');
       const ups = ctx.find(args[0]!);
       if (!ups) return fail('UNKNOWN-UPS');
-      if (!ctx.authorize(s, { kind: 'FSD' })) return fail('ACCESS-DENIED');
+      if (!(await ctx.authorize(s, { kind: 'FSD' }))) return fail('ACCESS-DENIED');
       ctx.setFsd(ups.name, `${s.username ?? ''}@${s.address}`);
       return one('OK FSD-SET');
     }
@@ -210,7 +211,7 @@ function list(ctx: CommandContext, args: readonly string[]): Reply {
   return { lines: [`BEGIN LIST ${head}`, ...body, `END LIST ${head}`] };
 }
 
-function set(ctx: CommandContext, s: NutSession, args: readonly string[]): Reply {
+async function set(ctx: CommandContext, s: NutSession, args: readonly string[]): Promise<Reply> {
   const [sub = '', name = '', item, value] = args;
   if (sub.toUpperCase() === 'TRACKING' && args.length === 2) {
     const v = name.toUpperCase();
@@ -221,7 +222,7 @@ function set(ctx: CommandContext, s: NutSession, args: readonly string[]): Reply
   if (sub.toUpperCase() !== 'VAR' || item === undefined || value === undefined) return fail('INVALID-ARGUMENT');
   const known = ctx.find(name);
   if (!known) return fail('UNKNOWN-UPS');
-  if (!ctx.authorize(s, { kind: 'SET' })) return fail('ACCESS-DENIED');
+  if (!(await ctx.authorize(s, { kind: 'SET' }))) return fail('ACCESS-DENIED');
   const ups = served(ctx, name);
   if (typeof ups === 'string') return fail(ups);
   const vars = variablesOf(ups.snapshot(), ctx.isFsd(ups.name), ctx.delays(ups.name));
@@ -244,7 +245,7 @@ async function instcmd(ctx: CommandContext, s: NutSession, args: readonly string
   const [name = '', cmd, param] = args;
   if (cmd === undefined) return fail('INVALID-ARGUMENT');
   if (!ctx.find(name)) return fail('UNKNOWN-UPS');
-  if (!ctx.authorize(s, { kind: 'INSTCMD', cmd })) return fail('ACCESS-DENIED');
+  if (!(await ctx.authorize(s, { kind: 'INSTCMD', cmd }))) return fail('ACCESS-DENIED');
   const ups = served(ctx, name);
   if (typeof ups === 'string') return fail(ups);
   if (!(ups.supportedCommands() as readonly string[]).includes(cmd)) return fail('CMD-NOT-SUPPORTED');

@@ -216,6 +216,18 @@ export class NutServer {
     return [...this.logins.values()].filter((l) => l.ups === ups);
   }
 
+  /** Read-only, for the console: every logged-in client with its user's upsmon role, and each UPS's FSD latch. */
+  overview(): {
+    clients: (NutLogin & { upsmon: 'primary' | 'secondary' | null })[];
+    ups: { name: string; fsd: boolean; logins: number }[];
+  } {
+    const role = new Map(this.options.users.map((u) => [u.name, u.upsmon ?? null]));
+    return {
+      clients: [...this.logins.values()].map((l) => ({ ...l, upsmon: role.get(l.user) ?? null })),
+      ups: [...this.byName.keys()].map((name) => ({ name, fsd: this.fsd.has(name), logins: this.numLogins(name) })),
+    };
+  }
+
   /** Logouts (or dropped logged-in connections) of the UPS, oldest first, from `since` (ms) on. */
   logouts(ups: string, since = 0): NutLogout[] {
     return (this.logoutHistory.get(ups) ?? []).filter((l) => l.loggedOutAt >= since);
@@ -228,10 +240,10 @@ export class NutServer {
       tlsAvailable: () => this.tlsContext !== null,
       find: (name) => this.byName.get(name),
       list: () => o.ups,
-      authorize: (s, right) =>
+      authorize: async (s, right) =>
         s.username !== undefined &&
         s.password !== undefined &&
-        this.auth.check(s.address, s.username, s.password, right),
+        (await this.auth.check(s.address, s.username, s.password, right)),
       login: (s, ups) => {
         s.loginUps = ups;
         s.loggedInAt = o.clock.now();

@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebRouteOptions } from '../deps.js';
 import type { ShutdownFacade } from '../facade.js';
+import { auditRoutes } from '../routes/audit.js';
+import { authActionRoutes, authReadRoutes } from '../routes/auth.js';
+import { decisionRoutes } from '../routes/decision.js';
 import { eventRoutes } from '../routes/events.js';
 import { historyRoutes } from '../routes/history.js';
 import { pageRoutes } from '../routes/page.js';
+import { planConfigEditRoutes, planConfigRoutes } from '../routes/plan-config.js';
+import { policyEditRoutes, policyRoutes } from '../routes/policy.js';
 import { runRoutes } from '../routes/runs.js';
 import { planRoutes, shutdownActionRoutes } from '../routes/shutdown.js';
 import { statusRoutes } from '../routes/status.js';
 import { streamRoutes, type StreamLimits } from '../routes/stream.js';
-import { loopbackOnly } from './loopback-only.js';
+import { upsCommandActionRoutes } from '../routes/ups-commands.js';
+import { accountRoutes } from '../routes/users.js';
 
 export interface RouteGroupOptions extends WebRouteOptions {
   /** The façade over deps.shutdown, resolved once by the server; null when there is no shutdown side. */
@@ -32,6 +38,13 @@ export function readOnlyRoutes(
   void app.register(historyRoutes, { deps });
   void app.register(streamRoutes, { deps, limits });
   void app.register(pageRoutes);
+  void app.register(policyRoutes, { deps });
+  void app.register(planConfigRoutes, { deps });
+  void app.register(decisionRoutes, { deps });
+  if (deps.auth) {
+    void app.register(authReadRoutes, { auth: deps.auth, log: deps.log });
+    void app.register(auditRoutes, { auth: deps.auth });
+  }
   if (shutdown) {
     void app.register(planRoutes, { deps, shutdown });
     void app.register(runRoutes, { deps, shutdown });
@@ -39,11 +52,17 @@ export function readOnlyRoutes(
 }
 
 /**
- * Everything that changes state (starts a run, powers something off), in one encapsulated context behind one
- * onRequest hook: today loopback-only; login is one more hook here. Every route that is not a GET belongs here.
+ * Everything that changes state (starts a run, powers something off), in one encapsulated context. Who may call each
+ * route is the root auth hook's business (every route declares its access); this context only groups them, so a
+ * test can tell that every route that is not a GET is here.
  */
 export function adminRoutes(app: FastifyInstance, { deps, shutdown }: RouteGroupOptions): void {
   app.decorate(ADMIN_CONTEXT, true);
-  app.addHook('onRequest', loopbackOnly);
+  if (deps.auth) void app.register(authActionRoutes, { auth: deps.auth, log: deps.log });
   if (shutdown) void app.register(shutdownActionRoutes, { deps, shutdown });
+  void app.register(upsCommandActionRoutes, { deps });
+  // Users and tokens (their GETs too, all admin-only): one plugin, so it sits with what changes state.
+  if (deps.accounts) void app.register(accountRoutes, { accounts: deps.accounts });
+  void app.register(policyEditRoutes, { deps });
+  void app.register(planConfigEditRoutes, { deps });
 }
