@@ -60,6 +60,9 @@ export function resolveSectionPaths(key: string, section: unknown, baseDir: stri
 export function configPaths(config: Config): ConfigPath[] {
   const list: ConfigPath[] = [];
   entry(list, 'store', config.store, 'path', 'output');
+  entry(list, 'web', config.web, 'tls_cert_file', 'file');
+  entry(list, 'web', config.web, 'tls_key_file', 'file');
+  entry(list, 'web', config.web, 'tls_dir', 'output');
   config.ups.forEach((u, i) => {
     const at = `ups.${i}.source`;
     if (u.source.kind === 'sim') entry(list, at, u.source, 'scenario', 'scenario');
