@@ -13,6 +13,8 @@ import type { StorePart } from './store-part.js';
 
 export interface ShutdownPartOptions {
   readonly config: Readonly<Config>;
+  /** The config in force (policy and plan edited on the page); else `config`. */
+  readonly current?: () => Readonly<Config>;
   readonly store: StorePart;
   readonly ups: () => readonly UpsHandle[];
   readonly sources: () => readonly WatchedSource[];
@@ -41,6 +43,7 @@ export class ShutdownPart implements Part {
     const o = this.o;
     const service = new ShutdownService({
       config: o.config,
+      ...(o.current ? { current: o.current } : {}),
       journal: o.store.runs,
       simPersistence: o.store.simPersistence,
       clock: o.clock,

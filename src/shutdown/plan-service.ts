@@ -1,5 +1,6 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/schema.js';
+import type { ShutdownConfig } from '../config/shutdown-schema.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
@@ -35,6 +36,8 @@ export interface UnreachableDriver {
 
 export interface PlanServiceDeps {
   readonly config: Readonly<Config>;
+  /** The config in force when the plan can change without a restart (the page's editor); else `config`. */
+  readonly current?: () => Readonly<Config>;
   readonly journal: Pick<ShutdownJournal, 'durations'>;
   readonly clock: Clock;
   readonly log: Logger;
@@ -65,6 +68,7 @@ export class PlanService {
   private loaded: Promise<void> | null = null;
   private view: PlanView = EMPTY;
   private reports: readonly DriverReport[] = [];
+  private lastDiscovery: { targets: Target[]; unreachable: UnreachableDriver[] } | null = null;
 
   constructor(private readonly d: PlanServiceDeps) {}
 
@@ -112,13 +116,34 @@ export class PlanService {
   /** Discovers targets and resolves the plan again; problems are kept for the page and the CLI. */
   async refreshPlan(): Promise<PlanView> {
     await this.ensureDrivers();
-    const cfg = this.d.config.shutdown;
+    const cfg = (this.d.current?.() ?? this.d.config).shutdown;
     if (!cfg.plan) {
       this.view = EMPTY;
       return this.view;
     }
+    const found = await this.discover();
+    this.lastDiscovery = found;
+    this.view = this.resolve(cfg, found, true);
+    return this.view;
+  }
+
+  /**
+   * A candidate plan resolved against the last discovery (discovering once if there was none) and estimated, without
+   * touching the plan in force: the editor's preview.
+   */
+  async previewPlan(cfg: ShutdownConfig): Promise<PlanView> {
+    await this.ensureDrivers();
+    if (!cfg.plan) return EMPTY;
+    this.lastDiscovery ??= await this.discover();
+    return this.resolve(cfg, this.lastDiscovery, false);
+  }
+
+  private resolve(
+    cfg: ShutdownConfig,
+    { targets, unreachable }: { targets: Target[]; unreachable: UnreachableDriver[] },
+    logProblems: boolean,
+  ): PlanView {
     const estimates = this.estimates();
-    const { targets, unreachable } = await this.discover();
     try {
       const plan = resolvePlan(
         cfg,
@@ -138,7 +163,7 @@ export class PlanService {
             ]
           : plan.notes;
       const resolved = { ...plan, notes };
-      this.view = {
+      return {
         plan: resolved,
         estimate: estimatePlan(resolved, estimates, cfg.hard_off_timeout_s * 1000),
         problems: [],
@@ -147,10 +172,9 @@ export class PlanService {
     } catch (err) {
       const problems =
         err instanceof PlanError ? err.problems : [{ rule: 'resolve', targets: [], message: errorMessage(err) }];
-      this.d.log.error({ problems: problems.map((p) => p.message) }, 'the shutdown plan is invalid');
-      this.view = { plan: null, estimate: null, problems, unreachable };
+      if (logProblems) this.d.log.error({ problems: problems.map((p) => p.message) }, 'the shutdown plan is invalid');
+      return { plan: null, estimate: null, problems, unreachable };
     }
-    return this.view;
   }
 
   /** Per driver: one that cannot be reached contributes no targets and is named with its error. */

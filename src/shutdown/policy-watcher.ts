@@ -7,6 +7,8 @@ import { decide, describeDecision, track, trackAll, type Decision, type PolicySt
 
 export interface PolicyWatcherDeps {
   readonly config: Readonly<Config>;
+  /** The config in force when the policy can change without a restart (the page's editor); else `config`. */
+  readonly current?: () => Readonly<Config>;
   /** The tripped latch in the journal: it survives a restart. */
   readonly latch: OutageLatch;
   readonly clock: Clock;
@@ -65,13 +67,24 @@ export class PolicyWatcher {
     return this.last;
   }
 
+  /** What the policy knows of each UPS now, for the forecast and the policy page. */
+  tracked(): PolicyState {
+    return this.state;
+  }
+
+  /** The outage has tripped the trigger and it is not re-armed yet. */
+  isLatched(): boolean {
+    return this.tripped;
+  }
+
   onSnapshot(s: UpsSnapshot): Decision {
     this.state = trackAll(this.state, s);
     return this.evaluate();
   }
 
   evaluate(): Decision {
-    const { config, clock } = this.d;
+    const { clock } = this.d;
+    const config = this.d.current?.() ?? this.d.config;
     const now = clock.now();
     const d = decide(this.state, config.policy, now, this.d.planEstimateS());
     const prev = this.last;
@@ -101,7 +114,12 @@ export class PolicyWatcher {
   private report(prev: Decision | null, d: Decision): void {
     const type: UpsEventType =
       d.level === 'critical' ? 'POLICY_CRITICAL' : d.level === 'warning' ? 'POLICY_WARNING' : 'POLICY_NORMAL';
-    this.d.event(type, d.reasons[0]?.ups ?? '', describeDecision(d));
+    // A warning names each UPS once (every reason starts with it) and says "on battery", not "on battery for 0 s".
+    const message =
+      d.level === 'warning'
+        ? d.reasons.map((r) => (r.trigger === 'on_battery' ? `${r.ups}: on battery` : r.message)).join('; ')
+        : describeDecision(d);
+    this.d.event(type, d.reasons[0]?.ups ?? '', message);
     const first = d.reasons[0];
     const line =
       d.level === 'normal'

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { ShutdownConfig } from '../config/shutdown-schema.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NewUpsEvent, UpsEventType, UpsSnapshot } from '../ups/events.js';
@@ -11,7 +12,7 @@ import type { Estimates } from './estimates.js';
 import type { RunMode, RunRow, ShutdownJournal } from './journal.js';
 import { PlanError, subsetPlan, type Identity } from './plan.js';
 import { PlanService, type PlanView } from './plan-service.js';
-import type { Decision } from './policy.js';
+import type { Decision, PolicyState } from './policy.js';
 import { PolicyWatcher } from './policy-watcher.js';
 import { ShutdownRunner, type UpsControl } from './runner.js';
 import { SimCluster, type SimClusterPersistence } from './sim-cluster.js';
@@ -22,6 +23,8 @@ export type { WatchedSource } from './watched-sources.js';
 
 export interface ShutdownServiceOptions {
   readonly config: Readonly<Config>;
+  /** The config in force, whose policy and plan the page may change without a restart (config/live-config.ts). */
+  readonly current?: () => Readonly<Config>;
   readonly journal: ShutdownJournal;
   readonly simPersistence: SimClusterPersistence;
   readonly clock: Clock;
@@ -64,6 +67,7 @@ export class ShutdownService {
     for (const [name, d] of o.drivers ?? []) given.set(name, d);
     this.plans = new PlanService({
       config: o.config,
+      ...(o.current ? { current: o.current } : {}),
       journal: o.journal,
       clock: o.clock,
       log: o.log,
@@ -90,6 +94,7 @@ export class ShutdownService {
     });
     this.policy = new PolicyWatcher({
       config: o.config,
+      ...(o.current ? { current: o.current } : {}),
       latch: o.journal,
       clock: o.clock,
       log: o.log,
@@ -138,6 +143,26 @@ export class ShutdownService {
     return this.policy.decision();
   }
 
+  /** The config in force (policy and plan as edited on the page). */
+  config(): Readonly<Config> {
+    return this.o.current?.() ?? this.o.config;
+  }
+
+  /** What the policy knows of each UPS now. */
+  policyState(): PolicyState {
+    return this.policy.tracked();
+  }
+
+  /** The outage tripped the trigger and it is not re-armed yet. */
+  latched(): boolean {
+    return this.policy.isLatched();
+  }
+
+  /** A candidate plan resolved against the last discovery, without touching the plan in force. */
+  previewPlan(cfg: ShutdownConfig): Promise<PlanView> {
+    return this.plans.previewPlan(cfg);
+  }
+
   /** Feeds the policy; a critical decision starts the real run once per outage. */
   onSnapshot(s: UpsSnapshot): void {
     this.policy.onSnapshot(s);
@@ -177,7 +202,7 @@ export class ShutdownService {
     subset: readonly string[] | null = null,
   ): Promise<{ runId: number; done: Promise<RunRow> }> {
     const view = await this.refreshPlan();
-    if (!view.plan) throw new PlanError(this.o.config.shutdown.plan?.name ?? '(none)', view.problems);
+    if (!view.plan) throw new PlanError(this.config().shutdown.plan?.name ?? '(none)', view.problems);
     const plan = subsetPlan(view.plan, subset);
     const ups = plan.loadOff?.ups ?? this.o.config.ups[0]?.name;
     const runtime = this.o.sources.find((x) => x.name === ups)?.snapshot().variables['battery.runtime'];
@@ -193,7 +218,7 @@ export class ShutdownService {
   }
 
   private trigger(reason: string): void {
-    if (!this.o.config.shutdown.plan) return;
+    if (!this.config().shutdown.plan) return;
     if (this.realRunActive()) return;
     this.startRun('real', reason).then(
       (r) => void r.done.catch((err: unknown) => this.o.log.error({ err: errorMessage(err) }, 'shutdown run failed')),
