@@ -5,9 +5,11 @@ import type { UpsEventType } from '../ups/events.js';
 import type { Clock } from '../util/clock.js';
 import { Listeners } from '../util/listeners.js';
 import { dryDriver, type ShutdownDriver, type Target } from './drivers/driver.js';
-import { Limiter, withClockTimeout } from './limits.js';
+import { Limiter, sleep, withClockTimeout } from './limits.js';
 import { initialMainsReturn, mainsReturn } from './mains-return.js';
 import type { ResolvedPlan } from './plan.js';
+import { abortSummary } from './run-abort.js';
+import { progressJournal } from './run-progress.js';
 import { runTarget, type TargetOutcome } from './run-target.js';
 
 /** The few things the runner asks of the UPS side; they go through the one object that owns the device. */
@@ -47,7 +49,20 @@ export interface StartOptions {
   readonly runtimeLeftS?: number | null;
 }
 
-export type RunnerEvents = { step: [runId: number]; finished: [run: RunRow] };
+export type RunnerEvents = {
+  step: [runId: number];
+  finished: [run: RunRow];
+  /** A run started, went into a new phase, or ended; `phase` is the phase of its newest step. */
+  runChanged: [run: RunRow, phase: string | null];
+  /** A step began or ended (the row as written). */
+  stepChanged: [step: StepRow];
+};
+
+/** What restarting targets after a test did: the names started, and those that failed with why. */
+export interface RestartResult {
+  readonly restored: readonly string[];
+  readonly failed: readonly { readonly name: string; readonly driver: string; readonly error: string }[];
+}
 
 /**
  * Executes plans: phases in order, targets in parallel within the phase's and each driver's limits, the UPS's
@@ -57,7 +72,13 @@ export type RunnerEvents = { step: [runId: number]; finished: [run: RunRow] };
 export class ShutdownRunner {
   readonly events: Listeners<RunnerEvents>;
   private readonly active = new Map<number, Promise<RunRow>>();
+  /** Runs a person asked to stop, with who asked. */
+  private readonly aborts = new Map<number, string>();
   private halted = false;
+  /** The run whose restore is going, if one is: one restore at a time. */
+  private restoring: number | null = null;
+  /** The journal every run writes through: each write is told to the live page as it happens. */
+  private readonly progress: ShutdownJournal;
 
   get journal(): ShutdownJournal {
     return this.deps.journal;
@@ -66,6 +87,14 @@ export class ShutdownRunner {
   constructor(private readonly deps: RunnerDeps) {
     this.events = new Listeners<RunnerEvents>((event, err) => {
       deps.log.error({ event, err: errorMessage(err) }, 'runner listener failed');
+    });
+    this.progress = progressJournal(deps.journal, {
+      run: (row, phase) => {
+        this.events.emit('runChanged', row, phase);
+      },
+      step: (row) => {
+        this.events.emit('stepChanged', row);
+      },
     });
   }
 
@@ -93,6 +122,8 @@ export class ShutdownRunner {
       { run: runId, mode: opts.mode, plan: plan.name },
       `shutdown run ${runId} (${opts.mode}) of plan ${plan.name} started: ${opts.reason}`,
     );
+    const row = this.deps.journal.run(runId);
+    if (row) this.events.emit('runChanged', row, null);
     return { runId, done: this.track(runId, this.execute(runId, plan, opts.mode, false)) };
   }
 
@@ -123,15 +154,134 @@ export class ShutdownRunner {
     }
   }
 
+  /**
+   * A person stops a run: no new step begins, steps in flight finish their current call and waits end at their next
+   * look, nothing shed is started again, no load-off is sent, and the run closes as aborted by them. Who may abort
+   * which run is the caller's rule (run-abort.ts); here only a run past the point of no return is refused.
+   */
+  abort(runId: number, by: string): Promise<RunRow> {
+    const done = this.active.get(runId);
+    const row = this.deps.journal.run(runId);
+    if (!done || !row) throw new UpsguardError(ErrorCode.RunConflict, `run ${runId} is not in progress`);
+    if (row.passedPonr) {
+      throw new UpsguardError(ErrorCode.RunConflict, `run ${runId} has passed the point of no return`);
+    }
+    if (!this.aborts.has(runId)) {
+      this.aborts.set(runId, by);
+      this.deps.log.warn({ run: runId, by }, `shutdown run ${runId} of plan ${row.plan}: abort requested by ${by}`);
+    }
+    return done;
+  }
+
+  /**
+   * Starts again targets a finished test run shut down, in the order given (the caller's: later phases first); hosts
+   * before their VMs, as after a mains return. Each power-on is journaled on that run, phase `(restore)`.
+   */
+  async restartTargets(runId: number, targets: readonly Target[]): Promise<RestartResult> {
+    if (this.halted) throw new UpsguardError(ErrorCode.RunConflict, 'the appliance is stopping');
+    if (this.active.size > 0) {
+      throw new UpsguardError(ErrorCode.RunConflict, `run ${this.activeRuns()[0] ?? '?'} is in progress`);
+    }
+    if (this.restoring !== null) {
+      throw new UpsguardError(ErrorCode.RunConflict, `a restore after run ${this.restoring} is in progress`);
+    }
+    this.restoring = runId;
+    try {
+      return await this.restart(runId, targets);
+    } finally {
+      this.restoring = null;
+    }
+  }
+
+  private async restart(runId: number, targets: readonly Target[]): Promise<RestartResult> {
+    const journal = this.haltable(this.progress);
+    const { clock } = this.deps;
+    const errors = new Map<string, string>();
+    const driverOf = new Map(targets.map((t) => [t.name, t.driver]));
+    const journaled = async (
+      phase: string,
+      target: string,
+      action: 'power_on',
+      fn: () => Promise<string | undefined>,
+    ): Promise<boolean> => {
+      const driver = driverOf.get(target) ?? 'ups';
+      const id = journal.beginStep({ runId, phase, target, driver, action, at: clock.now() });
+      try {
+        const detail = await withClockTimeout(clock, fn(), this.deps.timings.callTimeoutMs, `${action} ${target}`);
+        journal.finishStep(id, clock.now(), 'ok', null, detail);
+        return true;
+      } catch (err) {
+        journal.finishStep(id, clock.now(), 'failed', errorMessage(err));
+        errors.set(target, errorMessage(err));
+        return false;
+      }
+    };
+    const missing = targets.filter((t) => !this.deps.drivers.has(t.driver));
+    for (const t of missing) errors.set(t.name, `no driver ${t.driver}`);
+    const prior = journal.steps(runId);
+    const why = `restore after test run ${runId}`;
+    const restart = (list: readonly Target[]): Promise<Target[]> =>
+      this.restartShed(list, prior, this.deps.drivers, journaled, '(restore)', why);
+    // A VM starts only on a running host: the hosts first, each waited for until it is on, then the VMs.
+    const hosts = await restart(targets.filter((t) => t.kind === 'host'));
+    const up = new Set<string>();
+    for (const h of hosts) {
+      if (await this.waitOn(runId, h, journal)) up.add(h.name);
+      else errors.set(h.name, `${h.name} did not come on within ${RESTORE_BOOT_WAIT_MS / 1000} s`);
+    }
+    const vms = targets.filter((t) => t.kind !== 'host');
+    for (const v of vms) {
+      if (v.host !== undefined && hosts.some((h) => h.name === v.host) && !up.has(v.host)) {
+        errors.set(v.name, `its host ${v.host} did not come on`);
+      }
+    }
+    const started = [...hosts, ...(await restart(vms.filter((v) => !errors.has(v.name))))];
+    const failed = targets
+      .filter((t) => errors.has(t.name))
+      .map((t) => ({ name: t.name, driver: t.driver, error: errors.get(t.name) ?? 'failed' }));
+    return { restored: started.map((t) => t.name), failed };
+  }
+
+  /** Polls a host started by a restore until it is on, journaled as one wait step; false when it stays off. */
+  private async waitOn(runId: number, host: Target, journal: ShutdownJournal): Promise<boolean> {
+    const { clock } = this.deps;
+    const d = this.deps.drivers.get(host.driver);
+    if (!d) return false;
+    const id = journal.beginStep({
+      runId,
+      phase: '(restore)',
+      target: host.name,
+      driver: host.driver,
+      action: 'wait',
+      at: clock.now(),
+    });
+    const deadline = clock.now() + RESTORE_BOOT_WAIT_MS;
+    let state = 'unknown';
+    while (clock.now() < deadline) {
+      try {
+        state = await withClockTimeout(clock, d.powerState(host), this.deps.timings.callTimeoutMs, `read ${host.name}`);
+      } catch {
+        state = 'unknown';
+      }
+      if (state === 'on') break;
+      await sleep(clock, this.deps.timings.pollIntervalMs);
+    }
+    const on = state === 'on';
+    journal.finishStep(id, clock.now(), on ? 'ok' : 'timeout', on ? null : `still ${state}`, `power ${state}`);
+    return on;
+  }
+
   private track(runId: number, p: Promise<RunRow>): Promise<RunRow> {
     const done = p.then(
       (row) => {
         this.active.delete(runId);
+        this.aborts.delete(runId);
         this.events.emit('finished', row);
         return row;
       },
       (err: unknown) => {
         this.active.delete(runId);
+        this.aborts.delete(runId);
         const row = this.deps.journal.run(runId);
         if (err instanceof RunHalted && row) return row;
         throw err;
@@ -164,7 +314,7 @@ export class ShutdownRunner {
 
   private async execute(runId: number, plan: ResolvedPlan, mode: RunMode, passedPonr: boolean): Promise<RunRow> {
     const { clock, log } = this.deps;
-    const journal = this.haltable(this.deps.journal);
+    const journal = this.haltable(this.progress);
     const prior = journal.steps(runId);
     let ponr = passedPonr;
     const failures: string[] = [];
@@ -174,7 +324,8 @@ export class ShutdownRunner {
     // Mains is read only when it can matter: a dry run or a subset never stops for it.
     const watchMains = mode === 'real' && plan.loadOff !== null;
     let mains = initialMainsReturn(prior.length > 0, !watchMains || this.deps.ups.mainsOnline(ups));
-    const stopping = (): boolean => {
+    const stopping = (): boolean => this.aborts.has(runId) || mainsStopping();
+    const mainsStopping = (): boolean => {
       if (!watchMains || ponr) return false;
       const r = mainsReturn(mains, {
         dry: false,
@@ -287,6 +438,12 @@ export class ShutdownRunner {
       journal.markPonr(runId);
     }
 
+    const abortedBy = this.aborts.get(runId);
+    if (abortedBy !== undefined) {
+      // Nothing shed is started again here: the page offers that (restore after a test), and the load-off never goes.
+      const total = plan.phases.reduce((n, p) => n + p.targets.length, 0) + plan.finalHosts.length;
+      return this.close(runId, 'aborted', abortSummary(abortedBy, shed.size, total), true);
+    }
     if (stopping()) {
       if (plan.restartShed) await this.restartShed([...shed.values()], prior, drivers, journaled);
       return this.close(runId, 'aborted', `mains returned before the point of no return; ${shed.size} targets shed`);
@@ -338,7 +495,10 @@ export class ShutdownRunner {
       action: 'power_on',
       fn: () => Promise<string | undefined>,
     ) => Promise<boolean>,
-  ): Promise<void> {
+    phase = '(restart)',
+    why = 'restarting what was shed',
+  ): Promise<Target[]> {
+    const started: Target[] = [];
     const already = new Set(prior.filter((s) => s.action === 'power_on' && s.result === 'ok').map((s) => s.target));
     // Hosts first, then their VMs: the reverse of the shutdown order.
     const order = [...shed].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'host' ? -1 : 1));
@@ -346,34 +506,41 @@ export class ShutdownRunner {
       if (already.has(t.name)) continue;
       const d = drivers.get(t.driver);
       if (!d) continue;
-      const what = `power on of ${t.kind} ${t.name} (${t.driver}, restarting what was shed)`;
+      const what = `power on of ${t.kind} ${t.name} (${t.driver}, ${why})`;
       this.deps.log.info({ target: t.name, driver: t.driver }, `${what}: sending`);
-      const ok = await journaled('(restart)', t.name, 'power_on', async () => {
+      const ok = await journaled(phase, t.name, 'power_on', async () => {
         await d.powerOn(t);
         return `${t.driver}: power on`;
       });
-      if (ok) this.deps.log.info({ target: t.name, driver: t.driver }, `${what}: accepted`);
-      else this.deps.log.warn({ target: t.name, driver: t.driver }, `${what}: failed`);
+      if (ok) {
+        started.push(t);
+        this.deps.log.info({ target: t.name, driver: t.driver }, `${what}: accepted`);
+      } else this.deps.log.warn({ target: t.name, driver: t.driver }, `${what}: failed`);
     }
+    return started;
   }
 
-  private close(runId: number, status: 'completed' | 'aborted' | 'failed', summary: string): RunRow {
+  private close(runId: number, status: 'completed' | 'aborted' | 'failed', summary: string, byPerson = false): RunRow {
     const { clock } = this.deps;
-    const journal = this.haltable(this.deps.journal);
+    const journal = this.haltable(this.progress);
     journal.finishRun(runId, status, clock.now(), summary);
     const row = journal.run(runId)!;
     const line = `shutdown run ${runId} of plan ${row.plan} ${status}: ${summary}`;
     if (status === 'completed') this.deps.log.info({ run: runId, status }, line);
     else this.deps.log.warn({ run: runId, status }, line);
     const ups = (JSON.parse(row.planJson) as ResolvedPlan).loadOff?.ups ?? '';
-    // Dry runs report through the scheduled check (SHUTDOWN_CHECK_FAILED), not as shutdowns.
-    if (row.mode === 'real') {
+    // Dry runs report through the scheduled check (SHUTDOWN_CHECK_FAILED), not as shutdowns; a person's abort of any
+    // run is worth its own event.
+    if (row.mode === 'real' || byPerson) {
       const type = status === 'aborted' ? 'SHUTDOWN_ABORTED' : 'SHUTDOWN_DONE';
       this.deps.notify(type, ups, `run ${runId} of plan ${row.plan} ${status}: ${summary}`);
     }
     return row;
   }
 }
+
+/** How long a restore waits for a host it started to be on before starting its VMs. */
+const RESTORE_BOOT_WAIT_MS = 10 * 60_000;
 
 /** Thrown inside a run once the runner is halted; the run is left open, never closed as failed. */
 class RunHalted extends Error {

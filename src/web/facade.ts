@@ -1,6 +1,7 @@
 import type { DriverReport } from '../shutdown/driver-report.js';
 import type { RunMode, RunRow, StepRow } from '../shutdown/journal.js';
 import type { Decision } from '../shutdown/policy.js';
+import type { RestartResult } from '../shutdown/runner.js';
 import type { PlanView } from '../shutdown/service.js';
 import type { WebRouteOptions } from './deps.js';
 
@@ -14,8 +15,8 @@ export interface ClusterNodeState {
 
 /**
  * All the web layer asks of the shutdown side: the plan and the decision, the drivers' last check, the run journal
- * read by id or newest first, the simulated cluster's power states, and starting a run. Nothing here hands out the
- * runner, the journal or the cluster themselves.
+ * read by id or newest first, the simulated cluster's power states, and starting, aborting and restoring after a run.
+ * Nothing here hands out the runner, the journal or the cluster themselves.
  */
 export interface ShutdownFacade {
   plan(): PlanView;
@@ -35,6 +36,15 @@ export interface ShutdownFacade {
   steps(runId: number): readonly StepRow[];
   /** Empty without a simulated cluster. */
   clusterStates(): readonly ClusterNodeState[];
+  /**
+   * Asks a run in progress to stop; `done` resolves when it has closed. Who may abort which run is the route's check;
+   * this throws (RUN_CONFLICT) for a run not in progress or past the point of no return.
+   */
+  abortRun(id: number, by: string): { done: Promise<RunRow> };
+  /** Starts again what a finished subset test shut down; refused (RestoreRefused) for any other run. */
+  restoreRun(id: number): Promise<RestartResult>;
+  /** Whether the outage latch is set (an outage started a run; it clears once mains has returned and held). */
+  outageLatched(): boolean;
 }
 
 /** What the shutdown route plugins are registered with: the façade, already resolved. */
