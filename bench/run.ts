@@ -17,6 +17,8 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['nut-detection', () => import('./nut-detection.bench.js')],
   ['demo-memory', () => import('./demo-memory.bench.js')],
   ['relay-migration-soak', () => import('./relay-migration-soak.bench.js')],
+  ['history', () => import('./history.bench.js')],
+  ['sse-fanout', () => import('./sse-fanout.bench.js')],
 ];
 
 const results: Record<string, Record<string, number>> = {};

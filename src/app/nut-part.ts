@@ -10,6 +10,7 @@ import type { Part } from './part.js';
 export class NutPart implements Part {
   readonly name = 'nut-server';
   private server: NutServer | null = null;
+  private notStarted: string | null = null;
 
   constructor(
     private readonly o: {
@@ -29,7 +30,17 @@ export class NutPart implements Part {
       clock: this.o.clock,
       log: this.o.log,
       baseDir: this.o.baseDir,
+      onNotStarted: (reason) => {
+        this.notStarted = reason;
+      },
     });
+  }
+
+  /** Why the server is not running: null while it runs, "disabled" when configured off, else the start failure. */
+  whyNotRunning(): string | null {
+    if (this.server) return null;
+    if (!this.o.config.nut_server.enabled) return 'disabled';
+    return this.notStarted ?? 'not started';
   }
 
   current(): NutServer | null {

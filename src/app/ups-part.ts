@@ -5,6 +5,7 @@ import { buildSource, type BuiltSource } from '../ups/build-source.js';
 import type { NewUpsEvent, UpsEvent, UpsSnapshot } from '../ups/events.js';
 import { UpsMonitor } from '../ups/monitor.js';
 import type { HidBackend } from '../ups/transport/hid-backend.js';
+import type { RelayTransport } from '../ups/transport/relay-transport.js';
 import type { UpsHandle } from '../ups/ups-handle.js';
 import type { UpsSource } from '../ups/ups-source.js';
 import type { Clock } from '../util/clock.js';
@@ -45,6 +46,12 @@ export class UpsPart implements Part {
 
   monitors(): readonly UpsMonitor[] {
     return this.watched.map((w) => w.monitor);
+  }
+
+  /** The agent's lists behind a relay-sourced UPS, for the devices page; null for any other UPS. */
+  relayInventory(name: string): (() => ReturnType<RelayTransport['inventory']>) | null {
+    const relay = this.watched.find((w) => w.handle.name === name)?.built.relay;
+    return relay ? () => relay.inventory() : null;
   }
 
   async start(): Promise<void> {

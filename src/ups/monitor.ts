@@ -5,7 +5,7 @@ import { Listeners } from '../util/listeners.js';
 import { withTimeout } from '../util/timeout.js';
 import type { CommsState, NewUpsEvent, UpsEvent, UpsSnapshot } from './events.js';
 import type { UpsReading } from './pdc/index.js';
-import { statusChanges, type StatusChange } from './status-events.js';
+import { describeDuration, namedMessage, statusChanges, type StatusChange } from './status-events.js';
 import type { SourceReading, UpsSource } from './ups-source.js';
 
 export interface MonitorTimings {
@@ -61,6 +61,8 @@ export class UpsMonitor {
   private lastReading: UpsReading | null = null;
   /** The last known status, kept through a loss of contact and never replaced by a reading without status. */
   private lastStatus: readonly string[] | null = null;
+  /** When the current outage began (OB first seen), for "back on mains after 2 min 10 s"; null on mains. */
+  private onBatterySince: number | null = null;
   private current: UpsSnapshot;
   private unsubscribe: (() => void)[] = [];
   private lastPollError = '';
@@ -188,12 +190,17 @@ export class UpsMonitor {
     if (this.comms === 'lost' || (this.comms === 'unknown' && this.noCommRaised)) {
       changes.push({ type: 'COMMOK', message: 'communications with the UPS established' });
     }
-    changes.push(...statusChanges(this.lastStatus, reading.status));
+    const outageMs = this.onBatterySince === null ? null : now - this.onBatterySince;
+    changes.push(...statusChanges(this.lastStatus, reading.status, outageMs));
     this.lastContactAt = now;
     this.lastReading = reading;
     this.noCommRaised = false;
     this.comms = 'ok';
-    if (reading.status.length > 0) this.lastStatus = reading.status;
+    if (reading.status.length > 0) {
+      this.lastStatus = reading.status;
+      const ob = reading.status.includes('OB');
+      this.onBatterySince = ob ? (this.onBatterySince ?? now) : null;
+    }
     const snapshot: UpsSnapshot = {
       ups: this.name,
       at: now,
@@ -228,7 +235,7 @@ export class UpsMonitor {
     const silent = now - (this.lastContactAt || this.startedAt);
     if (reached && !this.noCommRaised && silent > this.timings.noCommMs) {
       this.noCommRaised = true;
-      changes.push({ type: 'NOCOMM', message: `no contact with the UPS for ${Math.round(silent / 1000)} s` });
+      changes.push({ type: 'NOCOMM', message: `no contact with the UPS for ${describeDuration(silent)}` });
     }
     const comms: CommsState = reached ? 'lost' : 'unknown';
     if (changes.length === 0 && comms === this.comms && this.current.comms === comms) return;
@@ -279,7 +286,7 @@ export class UpsMonitor {
   }
 
   private recordEvent(c: StatusChange, at: number): UpsEvent {
-    const e: NewUpsEvent = { at, type: c.type, ups: this.name, message: c.message };
+    const e: NewUpsEvent = { at, type: c.type, ups: this.name, message: namedMessage(this.name, c.message) };
     // Not written: the event still goes out, with a synthetic (negative) id that no stored event has.
     const out = this.store(() => this.sinks.recordEvent(e)) ?? { ...e, id: --this.syntheticId };
     this.log.info({ ups: this.name, event: out.type }, out.message);

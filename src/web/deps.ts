@@ -6,7 +6,13 @@ import type { UpsEvent, UpsSnapshot } from '../ups/events.js';
 import type { StoreHealth } from '../store/failover-db.js';
 import type { UpsHandle } from '../ups/ups-handle.js';
 import type { Listeners } from '../util/listeners.js';
+import type { RunView, StepView } from './api-types/runs.js';
+import type { WebAuth } from './auth/web-auth.js';
+import type { WebAccounts } from './auth/users.js';
 import type { ShutdownFacade } from './facade.js';
+import type { DecisionResponse } from './api-types/decision.js';
+import type { PolicyEditDeps } from './routes/policy-edit-deps.js';
+import type { ReadApiDeps } from './views.js';
 
 /** One watched UPS as the web layer sees it: the reading side of its handle. */
 export type WatchedUps = Pick<UpsHandle, 'name' | 'description' | 'snapshot' | 'problem' | 'info' | 'diagnostics'>;
@@ -14,6 +20,12 @@ export type WatchedUps = Pick<UpsHandle, 'name' | 'description' | 'snapshot' | '
 export type LiveEvents = {
   snapshot: [snapshot: UpsSnapshot];
   event: [event: UpsEvent];
+  /** The decision in one sentence, when its level, rule or start time changes. */
+  decision: [decision: DecisionResponse];
+  /** A shutdown run started, changed phase, or ended. */
+  run: [run: RunView];
+  /** A step of a run began or ended. */
+  step: [step: StepView];
 };
 
 export interface WebDeps {
@@ -29,6 +41,14 @@ export interface WebDeps {
   readonly shutdown?: ShutdownFacade;
   /** The named background jobs, for the plan page. */
   readonly jobs?: Pick<Jobs, 'list'> | null;
+  /** What the console's read routes (status, devices, NUT, UPS commands) need beyond the above. */
+  readonly readApis?: ReadApiDeps;
+  /** Sessions, users, tokens, audit: who may call what. Without it only public routes answer (nobody logs in). */
+  readonly auth?: WebAuth;
+  /** Web users and API tokens, for /api/users and /api/tokens; absent in tests of other parts. */
+  readonly accounts?: WebAccounts;
+  /** Policy and plan editing, and the decision in one sentence; absent in tests of other parts. */
+  readonly policyEdit?: PolicyEditDeps;
   /** Milliseconds between SSE keep-alive comments. */
   readonly streamKeepAliveMs?: number;
 }

@@ -6,6 +6,7 @@ import { demoShutdown } from '../../src/config/demo-shutdown.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
+import { testUsers, webLogin } from '../helpers/web-login.js';
 
 let app: App | null = null;
 afterEach(async () => {
@@ -38,6 +39,7 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
         policy: { on_battery_s: 1.5, flicker_s: 0.5 },
         shutdown: fastDemo(),
         schedule: { dry_run: '' },
+        users: testUsers(),
       },
     });
     const svc = app.shutdown()!;
@@ -72,7 +74,10 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     );
     // Booted by power returning, not by a power-on action.
     expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
-    const types = (await app.server().inject('/api/events?limit=200')).json<{ events: { type: string }[] }>();
+    const { headers } = await webLogin(app.server(), 'viewer');
+    const types = (await app.server().inject({ url: '/api/events?limit=200', headers })).json<{
+      events: { type: string }[];
+    }>();
     const seen = types.events.map((e) => e.type);
     for (const t of ['ONBATT', 'POLICY_CRITICAL', 'SHUTDOWN', 'LOAD_OFF', 'SHUTDOWN_DONE', 'ONLINE'])
       expect(seen).toContain(t);

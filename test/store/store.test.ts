@@ -22,7 +22,7 @@ describe('store', () => {
     const dir = tempDir();
     const db = openDatabase(join(dir, 'sub', 'a.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(7);
     db.pragma('user_version = 99');
     expect(() => {
       migrate(db, [{ version: 1, name: 'x', sql: '' }]);
@@ -50,11 +50,11 @@ describe('store', () => {
     expect(r.latest('u')?.variables['battery.charge']).toBe('70');
   });
 
-  it('chooses raw up to 3 hours, minutes up to 7 days, hours beyond', () => {
+  it('chooses raw up to 3 hours, minutes up to 2 days, hours beyond', () => {
     expect(resolutionFor(3 * 3_600_000)).toBe('raw');
     expect(resolutionFor(3 * 3_600_000 + 1)).toBe('minute');
-    expect(resolutionFor(7 * 86_400_000)).toBe('minute');
-    expect(resolutionFor(7 * 86_400_000 + 1)).toBe('hour');
+    expect(resolutionFor(2 * 86_400_000)).toBe('minute');
+    expect(resolutionFor(2 * 86_400_000 + 1)).toBe('hour');
   });
 
   it('prunes each kind by its own retention', () => {

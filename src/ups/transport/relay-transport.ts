@@ -200,6 +200,11 @@ export class RelayTransport implements HidTransport {
     return (await this.call(MessageType.ListDevices, {}, MessageType.Devices)).devices;
   }
 
+  /** The agent's exported devices and its host's USB devices, as one ListDevices answer carries both. */
+  async inventory(): Promise<Payloads[typeof MessageType.Devices]> {
+    return await this.call(MessageType.ListDevices, {}, MessageType.Devices);
+  }
+
   /** Gives the controller claim back (a clean hand-over); the lease would otherwise run out by itself. */
   async release(): Promise<void> {
     await this.call(MessageType.Release, { handle: this.handle }, MessageType.Ok);

@@ -24,9 +24,9 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 };
 
 /**
- * Server-Sent Events: every snapshot and event as it happens. A slow client is dropped rather than buffered without
- * bound, so one stuck browser tab cannot grow the appliance's memory; when the server closes, every stream ends at
- * once, so a stop is never held up by an open page.
+ * Server-Sent Events: every snapshot and event as it happens, and each shutdown run's progress (`run`, `step`). A
+ * slow client is dropped rather than buffered without bound, so one stuck browser tab cannot grow the appliance's
+ * memory; when the server closes, every stream ends at once, so a stop is never held up by an open page.
  */
 export function streamRoutes(
   app: FastifyInstance,
@@ -48,7 +48,7 @@ export function streamRoutes(
     done();
   });
 
-  app.get('/api/stream', (req, reply) => {
+  app.get('/api/stream', { config: { access: 'viewer' } }, (req, reply) => {
     const remote = remoteKey(req.socket.remoteAddress);
     const slot = slots.admit(remote);
     if (closing || !slot.ok) {
@@ -103,10 +103,19 @@ export function streamRoutes(
     const byName = new Map(deps.ups.map((u) => [u.name, u]));
     const offSnapshot = deps.live.on('snapshot', (s) => {
       const u = byName.get(s.ups);
-      if (u) send('snapshot', snapshotView(u, s));
+      if (u) send('snapshot', snapshotView(u, s, deps));
     });
     const offEvent = deps.live.on('event', (e) => {
       send('event', eventView(e));
+    });
+    const offRun = deps.live.on('run', (r) => {
+      send('run', r);
+    });
+    const offStep = deps.live.on('step', (st) => {
+      send('step', st);
+    });
+    const offDecision = deps.live.on('decision', (d) => {
+      send('decision', d);
     });
     const keepAlive = setInterval(() => {
       write(': keep-alive\n\n');
@@ -132,6 +141,9 @@ export function streamRoutes(
       res.off('drain', onDrain);
       offSnapshot();
       offEvent();
+      offRun();
+      offStep();
+      offDecision();
       open.delete(end);
       if (slot.ok) slot.release();
     }
@@ -141,6 +153,6 @@ export function streamRoutes(
     res.on('error', cleanup);
     // Last, so a reader dropped on its first bytes is already fully wired to be cleaned up.
     write('retry: 2000\n\n');
-    for (const u of deps.ups) send('snapshot', snapshotView(u));
+    for (const u of deps.ups) send('snapshot', snapshotView(u, u.snapshot(), deps));
   });
 }
