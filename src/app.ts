@@ -3,11 +3,14 @@ import { JobsPart } from './app/jobs-part.js';
 import { NotifyPart } from './app/notify-part.js';
 import { NutPart } from './app/nut-part.js';
 import { PartList } from './app/part.js';
-import { shutdownFacade } from './app/shutdown-facade.js';
+import { runProgressToLive, shutdownFacade } from './app/shutdown-facade.js';
 import { ShutdownPart } from './app/shutdown-part.js';
 import { StorePart } from './app/store-part.js';
 import { UpsPart } from './app/ups-part.js';
 import { WebPart } from './app/web-part.js';
+import { policyEditFacade } from './app/policy-edit-facade.js';
+import { ConfigEditor } from './config/edit/config-editor.js';
+import { LiveConfig } from './config/live-config.js';
 import type { LoadedConfig } from './config/load.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
@@ -22,7 +25,13 @@ import type { UpsHandle } from './ups/ups-handle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { Listeners } from './util/listeners.js';
 import type { LiveEvents } from './web/deps.js';
+import { nutState } from './web/routes/nut.js';
 import type { WebServerOptions } from './web/server.js';
+import { buildAppAuth } from './web/auth/app-auth.js';
+import { demoLoginLine } from './web/auth/demo-login.js';
+import type { DemoLogin } from './web/auth/web-auth.js';
+import { announceCertificate } from './web/tls/announce.js';
+import { webCertificate, webTlsSettings } from './web/tls/web-certificate.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -53,6 +62,8 @@ export class App {
   private shutdownPart: ShutdownPart | null = null;
   private jobs: JobsPart | null = null;
   private web: WebPart | null = null;
+  private demoLogin: DemoLogin | null = null;
+  private editor: ConfigEditor | null = null;
 
   constructor(private readonly options: AppOptions) {
     this.clock = options.clock ?? systemClock;
@@ -142,9 +153,12 @@ export class App {
     this.ups = await this.parts.start(ups);
     this.nut = await this.parts.start(new NutPart({ config: cfg, ups: () => ups.handles(), clock, log, baseDir }));
     const nut = this.nut;
+    // Policy and plan edited on the page go in force here, without a restart; everything else stays as loaded.
+    const liveConfig = new LiveConfig(cfg);
     this.shutdownPart = await this.parts.start(
       new ShutdownPart({
         config: cfg,
+        current: () => liveConfig.current(),
         store,
         ups: () => ups.handles(),
         sources: () => ups.handles(),
@@ -157,6 +171,19 @@ export class App {
       }),
     );
     const shutdown = this.shutdownPart;
+    const editor = new ConfigEditor({
+      loaded: this.options.loaded,
+      live: liveConfig,
+      applied: async (section) => {
+        const service = shutdown.current();
+        if (section === 'policy') service?.evaluate();
+        else await service?.refreshPlan();
+      },
+    });
+    this.editor = editor;
+    // Each run's progress reaches the page as it happens (SSE `run` and `step`).
+    const started = shutdown.current();
+    if (started) runProgressToLive(started, this.live);
     this.jobs = await this.parts.start(
       new JobsPart({
         config: cfg,
@@ -169,6 +196,19 @@ export class App {
       }),
     );
     const jobs = this.jobs;
+    // HTTPS off loopback; the certificate is judged by wall-clock time (browsers do), not by the app's clock.
+    const tls = webTlsSettings(this.options.loaded);
+    const transport = { host: cfg.web.host, certificateFor: (host: string) => webCertificate(tls, host, log) };
+    const webSettings = { ...webOptions(cfg.web), transport };
+    // Users, tokens, sessions and the audit log: in the store, so a restart keeps who is logged in.
+    const { auth, accounts, demo } = await buildAppAuth({
+      db: store.db,
+      now: () => clock.now(),
+      config: cfg,
+      isDemo: this.options.loaded.isDemo,
+      log,
+    });
+    this.demoLogin = demo;
     this.web = await this.parts.start(
       new WebPart(() => {
         const service = shutdown.current();
@@ -182,8 +222,19 @@ export class App {
           now: () => clock.now(),
           ...(service ? { shutdown: shutdownFacade(service) } : {}),
           jobs: jobs.current(),
+          auth,
+          accounts,
+          ...(service
+            ? { policyEdit: policyEditFacade(service, editor, { publicStatus: cfg.web.public_status }) }
+            : {}),
+          readApis: {
+            quickIntervalMs: cfg.monitor.quick_interval_s * 1000,
+            commands: ups.handles(),
+            relayInventory: (name: string) => ups.relayInventory(name),
+            nut: () => nutState(nut.current(), nut.whyNotRunning()),
+          },
         };
-      }, webOptions(cfg.web)),
+      }, webSettings),
     );
   }
 
@@ -211,17 +262,28 @@ export class App {
 
   /** Starts listening; returns the address the page is at. */
   async listen(host = this.config.web.host, port = this.config.web.port): Promise<string> {
-    const web = this.web?.current();
+    const web = this.web;
     if (!web) throw new Error('start() first');
-    await web.listen({ host, port });
-    const addr = web.server.address();
-    const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    const url = await web.listen(host, port);
+    const certificate = web.served();
+    if (certificate) announceCertificate(this.log, url, certificate, new Date());
+    // The demo's one-command start: the login is on the terminal (and the login page shows it to loopback callers).
+    if (this.demoLogin) {
+      const line = demoLoginLine(this.demoLogin, url);
+      this.log.info(line);
+      process.stdout.write(`${line}\n`);
+    }
+    return url;
   }
 
   /** Policy, plan and runner; null before start. */
   shutdown(): ShutdownService | null {
     return this.shutdownPart?.current() ?? null;
+  }
+
+  /** Edits policy and plan in the config file and puts them in force; null before start. */
+  configEditor(): ConfigEditor | null {
+    return this.editor;
   }
 
   /** The NUT server (FSD latch, logins), or null when disabled or its port was taken. */
@@ -246,6 +308,7 @@ export class App {
     this.shutdownPart = null;
     this.jobs = null;
     this.web = null;
+    this.editor = null;
     return clean;
   }
 }
