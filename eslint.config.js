@@ -83,6 +83,60 @@ export default tseslint.config(
       ],
     },
   },
+  // The page (src/web/client/) runs in the browser: it may import only types from the server side (the api-types),
+  // never server code or Node modules. Its browser globals come from its own tsconfig (lib DOM), which the project
+  // service picks for these files; typed lint needs no globals list (no-undef is off for TypeScript).
+  {
+    files: ['src/web/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:|fastify$|better-sqlite3$|pino$|zod$|yaml$|node-hid$|usb$)',
+              message: 'the page runs in the browser: no Node or server modules',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/web/client/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:|fastify$|better-sqlite3$|pino$|zod$|yaml$|node-hid$|usb$)|^\\.\\./',
+              message: 'the page imports only types from the server side (src/web/api-types/)',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/web/client/*/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:|fastify$|better-sqlite3$|pino$|zod$|yaml$|node-hid$|usb$)|^\\.\\./\\.\\./',
+              message: 'the page imports only types from the server side (src/web/api-types/)',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The page tests need the bundled client: built once, before any test file runs.
+    globalSetup: ['test/setup/build-client.ts'],
   },
 });

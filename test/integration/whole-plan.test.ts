@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { VsphereDriver } from '../../src/shutdown/drivers/vsphere.js';
+import { browserLogin } from '../helpers/browser-login.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { haveLibvirtd, startLibvirtd, type Libvirtd } from '../helpers/libvirtd.js';
@@ -14,6 +15,7 @@ import { until } from '../helpers/until.js';
 import { haveSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 import { startVcsim, vcsimBinary, vsphereConfig, type Vcsim } from '../helpers/vcsim.js';
 import { describeWithPeers } from '../helpers/peers.js';
+import { TEST_PASSWORDS, testUsers, webLogin } from '../helpers/web-login.js';
 
 const ESX_HOST = 'localhost.localdomain';
 const d = describeWithPeers({ libvirtd: haveLibvirtd, 'sshd as root': haveSshd });
@@ -50,6 +52,7 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
       extra: {
         policy: { on_battery_s: 1.5, flicker_s: 0.5, runtime_factor: 0 },
         schedule: { dry_run: '' },
+        users: testUsers(),
         shutdown: {
           drivers: [
             { ...vsphereConfig(esx, { name: 'esx' }) },
@@ -120,11 +123,25 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(url);
-      await expect.poll(() => page.locator('#drivers .driver').count(), { timeout: 10_000 }).toBe(4);
-      expect(await page.locator('#drivers [data-driver="esx"] [data-target="ha-host_VM0"]').textContent()).toBe(
-        'ha-host_VM0 on · tools',
-      );
+      await browserLogin(page, url, 'viewer', TEST_PASSWORDS.viewer);
+      await page.evaluate(`location.hash = '#/plan'`);
+      // The plan view's driver cards (the targets table below also carries data-driver, so scope to the cards).
+      const drivers = page.locator('.driver-grid .driver');
+      await expect.poll(() => drivers.count(), { timeout: 10_000 }).toBe(4);
+      const listed: (string | null)[][] = [];
+      for (const card of await drivers.all()) {
+        listed.push([await card.getAttribute('data-driver'), await card.getAttribute('data-ok')]);
+      }
+      expect(listed.sort()).toEqual([
+        ['esx', 'true'],
+        ['hosts', 'true'],
+        ['kvm', 'true'],
+        ['nut-secondaries', 'true'],
+      ]);
+      const esxCard = page.locator('.driver-grid .driver[data-driver="esx"]');
+      for (const vm of ['ha-host_VM0', 'ha-host_VM1']) {
+        expect((await esxCard.locator(`[data-target="${vm}"]`).textContent())?.trim(), vm).toBe(`${vm} on · tools`);
+      }
     } finally {
       await browser.close();
     }
@@ -138,10 +155,11 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
     halting.catch(() => undefined); // awaited below; a timeout is not to surface before then as an unhandled rejection
     type Step = { target: string; driver: string; action: string; result: string | null };
     const running = app;
+    const { headers } = await webLogin(running.server(), 'viewer');
     const run = await until(
       'the real run to end',
       async () => {
-        const runs = (await running.server().inject('/api/runs')).json<{
+        const runs = (await running.server().inject({ url: '/api/runs', headers })).json<{
           runs: { id: number; mode: string; status: string; reason: string }[];
         }>().runs;
         const r = runs.find((x) => x.mode === 'real');
@@ -151,7 +169,7 @@ d('a whole plan from a policy trigger across vcsim, libvirt and an SSH host', ()
       100,
     );
     expect(run.reason).toMatch(/on battery/);
-    const steps = (await app.server().inject(`/api/runs/${run.id}`)).json<{ steps: Step[] }>().steps;
+    const steps = (await app.server().inject({ url: `/api/runs/${run.id}`, headers })).json<{ steps: Step[] }>().steps;
     await halting;
     expect(run.status).toBe('completed');
     const first = (target: string, action: string): number =>
