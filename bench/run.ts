@@ -15,7 +15,7 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['libvirt', () => import('./libvirt.bench.js')],
   ['nut-server', () => import('./nut-server.bench.js')],
   ['nut-detection', () => import('./nut-detection.bench.js')],
-  ['demo-memory', () => import('./demo-memory.bench.js')],
+  ['console', () => import('./console.bench.js')],
   ['relay-migration-soak', () => import('./relay-migration-soak.bench.js')],
   ['history', () => import('./history.bench.js')],
   ['sse-fanout', () => import('./sse-fanout.bench.js')],
