@@ -43,6 +43,17 @@ export class AuditLog {
     return Number(info.lastInsertRowid);
   }
 
+  /**
+   * Keeps the newest `maxRows` rows: failed logins from a flood are rows too, and the log must not fill the disk the
+   * history and the journal share. Returns how many went.
+   */
+  prune(maxRows: number): number {
+    const info = this.db
+      .prepare('DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)')
+      .run(maxRows);
+    return info.changes;
+  }
+
   /** Newest first, rows with an id below `before` (all when null). */
   list(before: number | null, limit: number): AuditEntry[] {
     const rows = this.db

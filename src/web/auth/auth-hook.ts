@@ -10,6 +10,8 @@ import type { WebAuth } from './web-auth.js';
 
 export const SESSION_COOKIE = 'upsguard_session';
 const LOGIN_ROUTE = '/api/login';
+/** The audit log keeps this many newest rows (years of a home lab's logins and actions). */
+const AUDIT_MAX_ROWS = 100_000;
 
 /** What `web.public_status: true` opens to anonymous callers, and nothing else. */
 const PUBLIC_STATUS_ROUTES: ReadonlySet<string> = new Set(['/api/status', '/api/decision', '/api/stream']);
@@ -124,6 +126,9 @@ function authenticate(
 
 function writeAudit(auth: WebAuth, log: Logger, req: FastifyRequest, reply: FastifyReply): void {
   if (req.method === 'GET' || req.method === 'HEAD' || audited.has(req)) return;
+  // Nobody known and nothing done (refused before any handler): not a row each, or anonymous noise fills the table.
+  // Failed logins are written by the login route itself.
+  if (req.principal === null && (reply.statusCode === 401 || reply.statusCode === 421)) return;
   const path = req.routeOptions.url ?? req.url.split('?')[0] ?? '';
   try {
     auth.audit.record({
@@ -161,8 +166,9 @@ export function installAuth(app: FastifyInstance, auth: WebAuth | null, log: Log
   const sweep = setInterval(() => {
     try {
       auth.sessions.sweep();
+      auth.audit.prune(AUDIT_MAX_ROWS);
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'cannot sweep expired sessions');
+      log.error({ err: (err as Error).message }, 'cannot sweep expired sessions and old audit rows');
     }
   }, 3_600_000);
   sweep.unref();

@@ -66,6 +66,21 @@ describe('audit log', () => {
     expect(entries[0]?.at).toBe(new Date(T0 + 2000).toISOString());
   });
 
+  it('writes no row for an anonymous request refused before any handler, and keeps only the newest rows', async () => {
+    const { app, auth } = await rig();
+    for (let i = 0; i < 5; i++) {
+      const res = await app.inject({ method: 'POST', url: '/test/action', headers: { host: TEST_HOST } });
+      expect(res.statusCode).toBe(401);
+    }
+    const misdirected = await app.inject({ method: 'POST', url: '/test/action', headers: { host: 'evil.example' } });
+    expect(misdirected.statusCode).toBe(421);
+    expect(auth.audit.list(null, 100)).toEqual([]);
+    for (let i = 0; i < 10; i++) auth.audit.record({ user: 'x', address: '127.0.0.1', action: `a${i}`, status: 200 });
+    expect(auth.audit.prune(4)).toBe(6);
+    expect(auth.audit.list(null, 100).map((e) => e.action)).toEqual(['a9', 'a8', 'a7', 'a6']);
+    expect(auth.audit.prune(4)).toBe(0);
+  });
+
   it('pages with before and limit; AuditLog.record is callable from elsewhere with a detail', async () => {
     const { app, auth } = await rig();
     for (let i = 0; i < 5; i++) {
