@@ -1,21 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fchmodSync,
-  fchownSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLMap, type Document } from 'yaml';
 import { parseConfigText } from '../config/load.js';
 import { nameRule } from '../config/names.js';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { WEB_ROLES, type WebRole } from '../web/access.js';
 import { hashPassword } from '../web/auth/password-hash.js';
 import { cliErrorLines, parseOptions } from './args.js';
@@ -91,7 +80,7 @@ async function addUser(args: readonly string[], env: NodeJS.ProcessEnv, input: P
   if (configFile === undefined || original === null) return entryYaml(name, role as WebRole, hash);
   const { text, updated } = withUser(original, configFile, name, role as WebRole, hash);
   checkStillLoads(configFile, original, text, env);
-  writeAtomically(configFile, text);
+  writeFileAtomic(configFile, text);
   return `${configFile}: user ${name} ${updated ? 'updated' : 'added'} (role ${role})`;
 }
 
@@ -186,40 +175,6 @@ function checkStillLoads(file: string, before: string, after: string, env: NodeJ
       return;
     }
     throw new UpsguardError(ErrorCode.ConfigInvalid, `${file}: not changed: ${e.problems[0] ?? e.message}`);
-  }
-}
-
-/** Temp file in the same directory, same mode (and owner, when allowed), fsync, rename, fsync of the directory. */
-function writeAtomically(file: string, text: string): void {
-  const st = statSync(file);
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', st.mode & 0o7777);
-  try {
-    fchmodSync(fd, st.mode & 0o7777);
-    try {
-      fchownSync(fd, st.uid, st.gid);
-    } catch {
-      // Only root may give a file away; the owner stays the caller's then, as with any editor.
-    }
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  const dir = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
   }
 }
 

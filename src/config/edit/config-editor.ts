@@ -17,7 +17,7 @@ import {
   type FieldProblem,
 } from './section-check.js';
 import { describeDifferences, diffSections, type SectionDifference } from './section-diff.js';
-import { setSectionText, withSection, writeFileAtomic } from './yaml-writeback.js';
+import { setSectionText, withSection, writeConfigFile } from './yaml-writeback.js';
 
 export interface ConfigEditorOptions {
   readonly loaded: LoadedConfig;
@@ -114,7 +114,7 @@ export class ConfigEditor {
     const r = this.candidate(section, normaliseCandidate(candidate));
     if (!r.ok) throw new SectionInvalidError(section, r.problems);
     if (this.file && r.text !== null) {
-      writeFileAtomic(this.file, r.text);
+      writeConfigFile(this.file, r.text);
       this.text = r.text;
       this.fingerprint = sha256(r.text);
     } else {

@@ -1,19 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fchmodSync,
-  fsyncSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 /**
  * Writes one section of a YAML config file back the way a person would edit it: the section's nodes are updated in
@@ -167,47 +155,19 @@ export function setSectionText(text: string, path: SectionPath, value: unknown, 
 }
 
 /**
- * Replaces a file atomically: a temporary file in the same directory, written and flushed to disk, given the
- * original's mode, then renamed over it; the directory is flushed so the rename survives a power cut.
+ * Replaces the config file atomically (see util/atomic-write: same directory, same mode, flushed, renamed, written
+ * where a symlink points); a failure is a typed error that names the file.
  */
-export function writeFileAtomic(path: string, text: string): void {
-  const failed = (err: unknown): UpsguardError =>
-    new UpsguardError(ErrorCode.ConfigUnreadable, `${path}: cannot write the configuration: ${errorMessage(err)}`, {
-      file: path,
-    });
-  let file: string;
-  let mode: number;
+export function writeConfigFile(path: string, text: string): void {
   try {
-    // A config reached through a symlink is written where it lives: renaming over the link would replace the link.
-    file = realpathSync(path);
-    mode = statSync(file).mode & 0o7777;
+    writeFileAtomic(path, text);
   } catch (err) {
-    throw failed(err);
-  }
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      writeSync(fd, text);
-      // The umask may have narrowed the mode given to open; the file keeps exactly the original's.
-      fchmodSync(fd, mode);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw failed(err);
-  }
-  try {
-    const dir = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Some filesystems refuse to flush a directory; the rename itself is already atomic.
+    throw new UpsguardError(
+      ErrorCode.ConfigUnreadable,
+      `${path}: cannot write the configuration: ${errorMessage(err)}`,
+      {
+        file: path,
+      },
+    );
   }
 }

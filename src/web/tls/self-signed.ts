@@ -1,11 +1,11 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { certificateFingerprint } from './fingerprint.js';
-import { writeFileAtomic } from './keep-files.js';
 import type { SubjectNames } from './subject-names.js';
 import type { WebCertificate } from './web-certificate-types.js';
 
@@ -92,6 +92,7 @@ export async function keptOrMadeCertificate(
   else log.warn({ dir, reason: kept.reason }, `web: making a new self-signed certificate: ${kept.reason}`);
   const made = await makeSelfSigned(names, now);
   try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileAtomic(keyFile, made.key, 0o600);
     writeFileAtomic(certFile, made.cert, 0o644);
   } catch (err) {

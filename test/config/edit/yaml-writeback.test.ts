@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
-import { setSectionText, writeFileAtomic } from '../../../src/config/edit/yaml-writeback.js';
+import { setSectionText, writeConfigFile } from '../../../src/config/edit/yaml-writeback.js';
 
 export const COMMENTED = `# upsguard on the rack VM
 # (owner: ops)
@@ -114,13 +114,13 @@ function scratch(): string {
   return dir;
 }
 
-describe('writeFileAtomic', () => {
+describe('writeConfigFile', () => {
   it('replaces the file, keeps its mode and leaves no temporary file', () => {
     const dir = scratch();
     const file = join(dir, 'upsguard.yaml');
     writeFileSync(file, 'a: 1\n');
     chmodSync(file, 0o640);
-    writeFileAtomic(file, 'a: 2\n');
+    writeConfigFile(file, 'a: 2\n');
     expect(readFileSync(file, 'utf8')).toBe('a: 2\n');
     expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(readdirSync(dir)).toEqual(['upsguard.yaml']);
@@ -132,9 +132,9 @@ describe('writeFileAtomic', () => {
     const link = join(dir, 'link.yaml');
     writeFileSync(real, 'a: 1\n');
     symlinkSync(real, link);
-    writeFileAtomic(link, 'a: 3\n');
+    writeConfigFile(link, 'a: 3\n');
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, 'utf8')).toBe('a: 3\n');
-    expect(() => writeFileAtomic(join(dir, 'missing.yaml'), 'a: 1\n')).toThrow(/missing\.yaml: cannot write/);
+    expect(() => writeConfigFile(join(dir, 'missing.yaml'), 'a: 1\n')).toThrow(/missing\.yaml: cannot write/);
   });
 });
