@@ -12,6 +12,7 @@ import { draftOfPlan, PLAN_PATH, PlanEditor, planOf, type PlanDraft } from '../c
 import { errorText, ProblemList, problemsAt } from '../components/problems.js';
 import { Timeline } from '../components/timeline.js';
 import { useLoad } from '../components/use-load.js';
+import { usePreview } from '../components/use-preview.js';
 import { html } from '../html.js';
 import { onLive } from '../live.js';
 import { isAdmin, type Me } from './me.js';
@@ -198,26 +199,18 @@ function PlanEdit(props: { onSaved: () => void }) {
   }, [cfg.data]);
 
   // The server checks each change a moment after the last edit.
-  useEffect(() => {
-    if (!draft || !dirty) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      send<PlanPreviewResponse>('POST', '/api/plan/preview', { plan: planOf(draft) }).then(
-        (p) => {
-          if (!live) return;
-          setPreview(p);
-          setProblems([...p.problems]);
-        },
-        (err: unknown) => {
-          if (live) setSaveError(errorText(err));
-        },
-      );
-    }, 400);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [draft, dirty]);
+  usePreview<PlanPreviewResponse>(
+    '/api/plan/preview',
+    draft && dirty ? { plan: planOf(draft) } : null,
+    [draft, dirty],
+    {
+      answer: (p) => {
+        setPreview(p);
+        setProblems([...p.problems]);
+      },
+      error: setSaveError,
+    },
+  );
 
   const change = (d: PlanDraft): void => {
     // Reordering moves the indices the problems name: drop them until the next preview answers.

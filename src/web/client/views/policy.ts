@@ -14,6 +14,7 @@ import { ApiError, send } from '../api.js';
 import { numberOrText, TextField } from '../components/fields.js';
 import { errorText, FieldProblems, ProblemList, problemsElsewhere } from '../components/problems.js';
 import { useLoad } from '../components/use-load.js';
+import { usePreview } from '../components/use-preview.js';
 import { html } from '../html.js';
 import { isAdmin, type Me } from './me.js';
 
@@ -125,31 +126,25 @@ export function PolicyView(props: { me: Me }) {
   const candidate = useMemo(() => (data && draft ? candidateOf(data.policy, draft) : null), [data, draft]);
 
   // Validate on the server a moment after typing stops (each keystroke is not a request).
+  const checkable = admin && candidate !== null && dirty;
+  // What the page itself can tell (a number that is not one) is said at once, and not sent.
   useEffect(() => {
-    if (!admin || !candidate || !dirty) return;
-    if (candidate.local.length > 0) {
-      setProblems(candidate.local);
-      setPreview(null);
-      return;
-    }
-    let live = true;
-    const timer = setTimeout(() => {
-      send<PolicyPreviewResponse>('POST', '/api/policy/preview', { policy: candidate.policy }).then(
-        (p) => {
-          if (!live) return;
-          setPreview(p);
-          setProblems([...p.problems]);
-        },
-        (err: unknown) => {
-          if (live) setSaveError(errorText(err));
-        },
-      );
-    }, 400);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
+    if (!checkable || candidate.local.length === 0) return;
+    setProblems(candidate.local);
+    setPreview(null);
   }, [candidate, dirty, admin]);
+  usePreview<PolicyPreviewResponse>(
+    '/api/policy/preview',
+    checkable && candidate.local.length === 0 ? { policy: candidate.policy } : null,
+    [candidate, dirty, admin],
+    {
+      answer: (p) => {
+        setPreview(p);
+        setProblems([...p.problems]);
+      },
+      error: setSaveError,
+    },
+  );
 
   const set = (key: string, v: string): void => {
     setDirty(true);
