@@ -2,14 +2,14 @@
 // log out; as a primary it gets PRIMARY, sets FSD itself and waits on GET NUMLOGINS for the other clients.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import { expect, test } from 'vitest';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { waitForSecondaries } from '../../src/ups/nut/secondaries.js';
 import { systemClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { testUsers, webLogin } from '../helpers/web-login.js';
-import { haveNut, startUpsmon, type Upsmon } from '../helpers/nut-peers.js';
+import { stoppedAfterEach } from '../helpers/nut-clients-stopped.js';
+import { haveNut, startUpsmon } from '../helpers/nut-peers.js';
 import { sleep, until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWithPeers } from '../helpers/peers.js';
@@ -21,24 +21,17 @@ const users = [
 
 describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon against our server', () => {
   const dir = tempDir();
-  let app: App | undefined;
-  let upsmon: Upsmon | undefined;
-  afterEach(async () => {
-    await upsmon?.stop();
-    await app?.stop();
-    upsmon = undefined;
-    app = undefined;
-  });
+  const running = stoppedAfterEach();
 
   test('a secondary runs SHUTDOWNCMD when FSD is set, and its logout is seen', async () => {
     mkdirSync(dir, { recursive: true });
-    app = await startSimApp({ extra: { nut_server: { port: 0 }, users } });
+    const app = (running.app = await startSimApp({ extra: { nut_server: { port: 0 }, users } }));
     const nut = app.nutServer()!;
     const port = nut.address()!.port;
-    upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monuser monpass1 secondary`, {
+    const upsmon = (running.upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monuser monpass1 secondary`, {
       pollFreq: 1,
       pollFreqAlert: 1,
-    });
+    }));
     await until('upsmon to log in', () => (nut.numLogins('sim1') === 1 ? true : undefined));
     expect(nut.clients('sim1').map((c) => [c.user, c.address])).toEqual([['monuser', '127.0.0.1']]);
     expect(upsmon.shutdownFired()).toBe(false);
@@ -51,14 +44,14 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     expect(result.loggedOut.map((l) => l.user)).toEqual(['monuser']);
     expect(result.loggedOut[0]!.loggedOutAt).toBeGreaterThanOrEqual(fsdAt);
     expect(result.remaining).toEqual([]);
-    await until('SHUTDOWNCMD', () => upsmon!.shutdownFired() || undefined, 5000);
+    await until('SHUTDOWNCMD', () => upsmon.shutdownFired() || undefined, 5000);
     expect(upsmon.notifications()).toMatch(/ FSD sim1@127\.0\.0\.1:\d+ /);
     expect(nut.numLogins('sim1')).toBe(0);
   }, 40_000);
 
   test('a nut-secondaries phase raises FSD, waits for the secondary to log out, and the run says who and when', async () => {
     mkdirSync(dir, { recursive: true });
-    app = await startSimApp({
+    const app = (running.app = await startSimApp({
       device: 'cyberpower-cp1500pfclcd',
       extra: {
         nut_server: { port: 0 },
@@ -85,15 +78,20 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
           default_estimate_s: { vm: 1, host: 2 },
         },
       },
-    });
+    }));
     const nut = app.nutServer()!;
-    upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${nut.address()!.port} 1 monuser monpass1 secondary`, {
-      pollFreq: 1,
-      pollFreqAlert: 1,
-    });
+    const upsmon = (running.upsmon = await startUpsmon(
+      dir,
+      `sim1@127.0.0.1:${nut.address()!.port} 1 monuser monpass1 secondary`,
+      {
+        pollFreq: 1,
+        pollFreqAlert: 1,
+      },
+    ));
     await until('upsmon to log in', () => (nut.numLogins('sim1') === 1 ? true : undefined));
     expect((await app.shutdown()!.refreshPlan()).problems).toEqual([]);
-    const { headers } = await webLogin(app.server(), 'operator');
+    // The whole plan for real: an admin's test (an operator tests a subset).
+    const { headers } = await webLogin(app.server(), 'admin');
     const started = await app
       .server()
       .inject({ method: 'POST', url: '/api/shutdown/test', payload: { mode: 'real', confirm: 'lab' }, headers });
@@ -103,7 +101,7 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     const steps = await until(
       'the run to finish',
       async () => {
-        const r = (await app!.server().inject({ url: `/api/runs/${runId}`, headers })).json<{
+        const r = (await app.server().inject({ url: `/api/runs/${runId}`, headers })).json<{
           run: { status: string };
           steps: Step[];
         }>();
@@ -121,7 +119,7 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     expect(steps.findIndex((x) => x.target === 'pve1')).toBeGreaterThan(
       steps.findIndex((x) => x.detail === 'final:off'),
     );
-    await until('SHUTDOWNCMD', () => upsmon!.shutdownFired() || undefined, 5000);
+    await until('SHUTDOWNCMD', () => upsmon.shutdownFired() || undefined, 5000);
   }, 60_000);
 
   test('a primary is granted PRIMARY, sets FSD on OB LB and waits on NUMLOGINS for the others', async () => {
@@ -129,11 +127,11 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     mkdirSync(dir, { recursive: true }); // tempDir() empties it after every test
     const scenario = join(dir, 'outage.txt');
     writeFileSync(scenario, '0 mains on\n0 load 60\n20000 mains off\n');
-    app = await startSimApp({
+    const app = (running.app = await startSimApp({
       scenario,
       timeScale: 10_000,
       extra: { nut_server: { port: 0 }, users, monitor: { quick_interval_s: 0.5 } },
-    });
+    }));
     const nut = app.nutServer()!;
     const port = nut.address()!.port;
     const fsdBy: string[] = [];
@@ -145,11 +143,11 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     await other.request('PASSWORD monpass1');
     await other.request('LOGIN sim1');
 
-    upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monprimary primpass1 primary`, {
+    const upsmon = (running.upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monprimary primpass1 primary`, {
       pollFreq: 1,
       pollFreqAlert: 1,
       hostSync: 20,
-    });
+    }));
     await until('both logged in', () => (nut.numLogins('sim1') === 2 ? true : undefined));
     await until('the primary to set FSD', () => (nut.isForcedShutdown('sim1') ? true : undefined), 20_000);
     expect(fsdBy).toEqual(['monprimary@127.0.0.1']);
@@ -163,7 +161,7 @@ describeWithPeers({ 'NUT 2.8 (upsd, upsmon) as root': haveNut })('real upsmon ag
     const releasedAt = Date.now();
     await other.request('LOGOUT');
     other.close();
-    await until('SHUTDOWNCMD', () => upsmon!.shutdownFired() || undefined, 10_000);
+    await until('SHUTDOWNCMD', () => upsmon.shutdownFired() || undefined, 10_000);
     expect(Date.now() - releasedAt).toBeLessThan(5000);
     expect(upsmon.log()).not.toMatch(/ACCESS-DENIED|failed/i);
     expect(upsmon.notifications()).toMatch(/ LOWBATT sim1@/);

@@ -1,20 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { shutdownFacade } from '../../src/app/shutdown-facade.js';
-import { createLogger } from '../../src/log.js';
 import { formatSeconds, verdictOf } from '../../src/shutdown/verdict.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { EventsStore } from '../../src/store/events.js';
-import { ReadingsStore } from '../../src/store/readings.js';
 import type { PlanPageView } from '../../src/web/api-types/plan.js';
 import type { DryRunResultView } from '../../src/web/api-types/runs.js';
-import { createWebAuth } from '../../src/web/auth/web-auth.js';
-import { buildServer } from '../../src/web/server.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { webLogin, type WebLogin } from '../helpers/web-login.js';
 import { clusterInput } from '../shutdown/fixtures.js';
-import { plainUsers } from './auth/rig.js';
+import { webOverSimApp, type SimAppWeb } from './sim-app-web.js';
 
 describe('the dry run verdict (pure)', () => {
   const base = { totalS: 74, runtimeLeftS: 31 * 60, targets: 9, unreachable: [], failedDrivers: [] };
@@ -84,7 +77,7 @@ describe('the dry run verdict (pure)', () => {
 // The plan page on a real appliance whose cluster has one VM that no call reaches.
 let app: App;
 let server: FastifyInstance;
-let db: Db;
+let web: SimAppWeb;
 let viewer: WebLogin['headers'];
 let operator: WebLogin['headers'];
 
@@ -102,25 +95,12 @@ beforeAll(async () => {
   shutdown.default_estimate_s = { vm: 20, host: 30 };
   app = await startSimApp({ extra: { shutdown: shutdown as never, schedule: { dry_run: '' } } });
   await app.shutdown()!.checkDrivers();
-  db = openDatabase(':memory:');
-  server = buildServer({
-    ups: app.handles(),
-    events: new EventsStore(db),
-    readings: new ReadingsStore(db),
-    live: app.live,
-    log: createLogger({ level: 'silent' }),
-    now: () => Date.now(),
-    shutdown: shutdownFacade(app.shutdown()!),
-    auth: createWebAuth({ db, now: () => Date.now(), users: plainUsers() }),
-  });
+  web = webOverSimApp(app);
+  server = web.server;
   viewer = (await webLogin(server, 'viewer')).headers;
   operator = (await webLogin(server, 'operator')).headers;
 }, 60_000);
-afterAll(async () => {
-  await server.close();
-  db.close();
-  await app.stop();
-});
+afterAll(() => web.close());
 
 const plan = async (): Promise<PlanPageView> =>
   (await server.inject({ url: '/api/plan', headers: viewer })).json<PlanPageView>();

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { EventsStore } from '../../src/store/events.js';
@@ -14,6 +13,7 @@ import { createWebAuth } from '../../src/web/auth/web-auth.js';
 import type { LiveEvents, WatchedUps } from '../../src/web/deps.js';
 import { buildServer } from '../../src/web/server.js';
 import type { ReadApiDeps } from '../../src/web/views.js';
+import { closeAfterTest } from '../helpers/web-fakes.js';
 
 // The web server with the real auth hook over an in-memory store, fake UPSes and a manual clock, for the console's read
 // routes. Callers authenticate with a bearer token per role: `as('viewer')` gives the headers.
@@ -38,11 +38,6 @@ export interface ReadRig {
   advance(ms: number): void;
   now(): number;
 }
-
-const closers: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-});
 
 export const as = (role: WebRole): { authorization: string } => ({ authorization: `Bearer ${role}-token` });
 
@@ -99,10 +94,7 @@ export async function readRig(
     },
     { maxStreams: 0 },
   );
-  closers.push(async () => {
-    await app.close();
-    db.close();
-  });
+  closeAfterTest(app, db);
   await app.ready();
   return {
     app,

@@ -1,70 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { RunRow } from '../../src/shutdown/journal.js';
 import { openDatabase } from '../../src/store/database.js';
 import { EventsStore } from '../../src/store/events.js';
 import { ReadingsStore } from '../../src/store/readings.js';
 import { Listeners } from '../../src/util/listeners.js';
 import { createWebAuth } from '../../src/web/auth/web-auth.js';
 import type { LiveEvents } from '../../src/web/deps.js';
-import type { ShutdownFacade } from '../../src/web/facade.js';
 import { ADMIN_CONTEXT } from '../../src/web/plugins/route-groups.js';
 import { buildServer } from '../../src/web/server.js';
+import { closeAfterTest, fakeShutdown } from '../helpers/web-fakes.js';
 import { TEST_PASSWORDS, webLogin } from '../helpers/web-login.js';
 
 // The route groups are encapsulated fastify contexts: the read-only one and the admin one (every route that changes
 // state). Who may call a route is no longer the admin context's hook (it was loopback-only) but the root auth hook and
 // the access each route declares: no address is special, a login is.
 
-const run: RunRow = {
-  id: 1,
-  plan: 'lab',
-  mode: 'dry',
-  reason: 'test',
-  status: 'completed',
-  startedAt: 1,
-  finishedAt: 2,
-  estimateS: null,
-  runtimeLeftS: null,
-  subset: null,
-  passedPonr: false,
-  summary: '',
-} as unknown as RunRow;
-
-/** A façade that records what was asked of it: the web layer needs nothing else from the shutdown side. */
-function fakeShutdown(): ShutdownFacade & { started: string[] } {
-  const started: string[] = [];
-  return {
-    started,
-    plan: () => ({ plan: null, estimate: null, problems: [], unreachable: [] }),
-    decision: () => null,
-    driverReports: () => [],
-    startRun: (mode, reason) => {
-      started.push(`${mode}: ${reason}`);
-      return Promise.resolve({ runId: 1, done: Promise.resolve(run) });
-    },
-    activeRuns: () => [],
-    runs: () => [run],
-    run: (id) => (id === 1 ? run : undefined),
-    steps: () => [],
-    clusterStates: () => [{ name: 'h1', kind: 'host', host: null, power: 'on' }],
-    abortRun: () => ({ done: Promise.resolve(run) }),
-    restoreRun: () => Promise.resolve({ restored: [], failed: [] }),
-    outageLatched: () => false,
-  };
-}
-
 interface SeenRoute {
   readonly method: string;
   readonly url: string;
   readonly admin: boolean;
 }
-
-const closers: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-});
 
 async function build(): Promise<{
   app: FastifyInstance;
@@ -103,10 +59,7 @@ async function build(): Promise<{
     for (const method of [r.method].flat())
       routes.push({ method, url: r.url, admin: this.hasDecorator(ADMIN_CONTEXT) });
   });
-  closers.push(async () => {
-    await app.close();
-    db.close();
-  });
+  closeAfterTest(app, db);
   await app.ready();
   return { app, routes, shutdown };
 }

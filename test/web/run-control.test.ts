@@ -3,27 +3,20 @@ import type net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { shutdownFacade } from '../../src/app/shutdown-facade.js';
-import { createLogger } from '../../src/log.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { EventsStore } from '../../src/store/events.js';
-import { ReadingsStore } from '../../src/store/readings.js';
 import type { UpsEvent } from '../../src/ups/events.js';
-import { createWebAuth } from '../../src/web/auth/web-auth.js';
 import type { AbortView, RestoreView, RunDetailView, RunView, StepView } from '../../src/web/api-types/runs.js';
-import { buildServer } from '../../src/web/server.js';
 import { startSimApp } from '../helpers/demo-app.js';
 import { until } from '../helpers/until.js';
 import { webLogin, type WebLogin } from '../helpers/web-login.js';
 import { clusterInput } from '../shutdown/fixtures.js';
-import { plainUsers } from './auth/rig.js';
+import { webOverSimApp, type SimAppWeb } from './sim-app-web.js';
 
 // The run controls on a real appliance (simulated UPS and cluster) behind the real auth layer: test, abort, restore,
 // and the live progress on /api/stream. The cluster runs at 10x, so a phase lasts long enough to abort in its middle.
 
 let app: App;
 let server: FastifyInstance;
-let db: Db;
+let web: SimAppWeb;
 const events: UpsEvent[] = [];
 const as: Record<'admin' | 'operator' | 'viewer', WebLogin['headers']> = {} as never;
 
@@ -34,24 +27,11 @@ beforeAll(async () => {
   shutdown.default_estimate_s = { vm: 20, host: 30 };
   app = await startSimApp({ extra: { shutdown: shutdown as never, schedule: { dry_run: '' } } });
   app.live.on('event', (e) => events.push(e));
-  db = openDatabase(':memory:');
-  server = buildServer({
-    ups: app.handles(),
-    events: new EventsStore(db),
-    readings: new ReadingsStore(db),
-    live: app.live,
-    log: createLogger({ level: 'silent' }),
-    now: () => Date.now(),
-    shutdown: shutdownFacade(app.shutdown()!),
-    auth: createWebAuth({ db, now: () => Date.now(), users: plainUsers(), actionRatePerMin: 1000 }),
-  });
+  web = webOverSimApp(app, { actionRatePerMin: 1000 });
+  server = web.server;
   for (const role of ['admin', 'operator', 'viewer'] as const) as[role] = (await webLogin(server, role)).headers;
 }, 60_000);
-afterAll(async () => {
-  await server.close();
-  db.close();
-  await app.stop();
-});
+afterAll(() => web.close());
 
 const post = (url: string, who: WebLogin['headers'], payload?: Record<string, unknown>) =>
   server.inject({ method: 'POST', url, headers: who, ...(payload ? { payload } : {}) });
@@ -75,6 +55,13 @@ describe('run control: test, abort, restore', () => {
     expect(unconfirmed.json<{ message: string }>().message).toContain('(lab)');
     const viewer = await post('/api/shutdown/test', as.viewer, { mode: 'dry' });
     expect(viewer.statusCode).toBe(403);
+    // The whole plan for real is an outage's run (load-off, every host): an operator tests a subset only.
+    for (const subset of [undefined, []]) {
+      const whole = await post('/api/shutdown/test', as.operator, { mode: 'real', confirm: 'lab', subset });
+      expect(whole.statusCode).toBe(403);
+      expect(whole.json<{ message: string }>().message).toMatch(/whole plan needs the admin role/);
+    }
+    expect(app.shutdown()!.runner.activeRuns()).toEqual([]);
   });
 
   it('a test is dry by default: it answers 202 with the run, whose verdict the run view carries once done', async () => {

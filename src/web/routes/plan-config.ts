@@ -9,6 +9,7 @@ import type {
 } from '../api-types/plan-config.js';
 import type { SectionSaveResponse } from '../api-types/policy.js';
 import type { WebDeps } from '../deps.js';
+import { phaseViews } from '../plan-phases.js';
 import { fileView, saveError } from './policy.js';
 
 /** The plan keys the page edits; the rest of the section is kept as written. */
@@ -39,18 +40,9 @@ function previewOf(view: PlanView): PlanPreview | null {
       p90S: e ? e.p90Ms / 1000 : null,
     };
   };
-  const phaseS = new Map(estimate?.phases.map((p) => [p.name, p.seconds]) ?? []);
   return {
     name: plan.name,
-    phases: plan.phases.map((p) => ({
-      name: p.name,
-      method: p.method,
-      timeoutS: p.timeoutMs / 1000,
-      concurrency: p.concurrency,
-      pointOfNoReturn: p.name === plan.pointOfNoReturn,
-      targets: p.targets.map(target),
-      estimateS: phaseS.get(p.name) ?? null,
-    })),
+    phases: phaseViews(plan, estimate, target),
     finalHosts: plan.finalHosts.map(target),
     loadOff: plan.loadOff,
     pointOfNoReturn: plan.pointOfNoReturn,

@@ -15,6 +15,7 @@ import type {
 import type { DryRunResultView, TestStartedView } from '../api-types/runs.js';
 import type { WebDeps } from '../deps.js';
 import type { ShutdownFacade, ShutdownRouteOptions } from '../facade.js';
+import { phaseViews } from '../plan-phases.js';
 import type { JsonSchemaProvider } from '../plugins/json-schema.js';
 import { runActionRoutes, runDetail } from './runs.js';
 
@@ -81,7 +82,6 @@ export function planView(deps: WebDeps, shutdown: ShutdownFacade): PlanPageView 
     };
   };
   const d = shutdown.decision();
-  const phaseS = new Map(estimate?.phases.map((p) => [p.name, p.seconds]) ?? []);
   const drivers: DriverCheckView[] = reports.map((r) => ({
     driver: r.driver,
     ok: r.ok,
@@ -92,15 +92,7 @@ export function planView(deps: WebDeps, shutdown: ShutdownFacade): PlanPageView 
   return {
     plan: plan && {
       name: plan.name,
-      phases: plan.phases.map((p) => ({
-        name: p.name,
-        method: p.method,
-        timeoutS: p.timeoutMs / 1000,
-        concurrency: p.concurrency,
-        pointOfNoReturn: p.name === plan.pointOfNoReturn,
-        estimateS: phaseS.get(p.name) ?? null,
-        targets: p.targets.map(target),
-      })),
+      phases: phaseViews(plan, estimate, target),
       finalHosts: plan.finalHosts.map(target),
       loadOff: plan.loadOff,
       pointOfNoReturn: plan.pointOfNoReturn,
@@ -175,6 +167,14 @@ export function shutdownActionRoutes(instance: FastifyInstance, opts: ShutdownRo
         ErrorCode.RequestInvalid,
         `a real test shutdown needs "confirm" set to the plan's name${name === undefined ? '' : ` (${name})`}`,
       );
+    }
+    // A real test of the whole plan ends in the UPS's load-off and every host down: an outage's run, an admin's call.
+    const wholePlan = subset === undefined || subset.length === 0;
+    if (mode === 'real' && wholePlan && req.principal?.role !== 'admin') {
+      return reply.status(403).send({
+        error: ErrorCode.Forbidden,
+        message: 'a real test of the whole plan needs the admin role; an operator tests a subset',
+      });
     }
     req.auditDetail = `test shutdown (${mode})${subset ? ` of ${subset.join(', ')}` : ''}`;
     try {

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../../src/app.js';
 import { createLogger } from '../../../src/log.js';
 import { NutServer } from '../../../src/ups/nut/nut-server.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { hashPassword } from '../../../src/web/auth/password-hash.js';
 import { startSimApp } from '../../helpers/demo-app.js';
-import { haveNut, run, startUpsmon, type Upsmon } from '../../helpers/nut-peers.js';
+import { stoppedAfterEach } from '../../helpers/nut-clients-stopped.js';
+import { haveNut, run, startUpsmon } from '../../helpers/nut-peers.js';
 import { describeWithPeers } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -87,18 +87,11 @@ describe('NUT server: a user with a password hash', () => {
 
 describeWithPeers({ 'NUT 2.8 (upsmon, upscmd) as root': haveNut })('real NUT clients, hashed passwords', () => {
   const dir = tempDir();
-  let app: App | undefined;
-  let upsmon: Upsmon | undefined;
-  afterEach(async () => {
-    await upsmon?.stop();
-    await app?.stop();
-    upsmon = undefined;
-    app = undefined;
-  });
+  const running = stoppedAfterEach();
 
   test('upsmon logs in and upscmd runs a command with users whose config holds only password_hash', async () => {
     mkdirSync(dir, { recursive: true });
-    app = await startSimApp({
+    const app = (running.app = await startSimApp({
       device: 'cyberpower-cp1500pfclcd',
       extra: {
         nut_server: { port: 0 },
@@ -107,10 +100,12 @@ describeWithPeers({ 'NUT 2.8 (upsmon, upscmd) as root': haveNut })('real NUT cli
           { name: 'admin', password_hash: adminHash, role: 'admin', instcmds: ['beeper.mute'] },
         ],
       },
-    });
+    }));
     const nut = app.nutServer()!;
     const port = nut.address()!.port;
-    upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monuser hashed-mon-pw secondary`, { pollFreq: 1 });
+    running.upsmon = await startUpsmon(dir, `sim1@127.0.0.1:${port} 1 monuser hashed-mon-pw secondary`, {
+      pollFreq: 1,
+    });
     await until('upsmon to log in', () => (nut.numLogins('sim1') === 1 ? true : undefined), 20_000);
     expect(nut.clients('sim1').map((c) => c.user)).toEqual(['monuser']);
 

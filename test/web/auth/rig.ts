@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
-import { afterEach } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import type { RunRow } from '../../../src/shutdown/journal.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { EventsStore } from '../../../src/store/events.js';
 import { ReadingsStore } from '../../../src/store/readings.js';
@@ -10,48 +8,12 @@ import { Listeners } from '../../../src/util/listeners.js';
 import type { Access, Principal, WebRole } from '../../../src/web/access.js';
 import { createWebAuth, type WebAuth, type WebAuthOptions } from '../../../src/web/auth/web-auth.js';
 import type { LiveEvents } from '../../../src/web/deps.js';
-import type { ShutdownFacade } from '../../../src/web/facade.js';
 import { buildServer, type WebServerOptions } from '../../../src/web/server.js';
+import { closeAfterTest, fakeShutdown } from '../../helpers/web-fakes.js';
 import { TEST_PASSWORDS, testUsers } from '../../helpers/web-login.js';
 
 // The web server with the real auth layer over an in-memory store, a manual time, a fake shutdown side that counts
 // what it was asked to do, and a log captured as text (to check that no secret reaches it).
-
-const run = {
-  id: 1,
-  plan: 'lab',
-  mode: 'dry',
-  reason: 'test',
-  status: 'completed',
-  startedAt: 1,
-  finishedAt: 2,
-  estimateS: null,
-  runtimeLeftS: null,
-  subset: null,
-  passedPonr: false,
-  summary: '',
-} as unknown as RunRow;
-
-export function fakeShutdown(): ShutdownFacade & { started: string[] } {
-  const started: string[] = [];
-  // Only what the auth tests reach; the run routes have their own tests of the façade.
-  const fake: Partial<ShutdownFacade> & { started: string[] } = {
-    started,
-    plan: () => ({ plan: null, estimate: null, problems: [], unreachable: [] }),
-    decision: () => null,
-    driverReports: () => [],
-    startRun: (mode, reason) => {
-      started.push(`${mode}: ${reason}`);
-      return Promise.resolve({ runId: 1, done: Promise.resolve(run) });
-    },
-    activeRuns: () => [],
-    runs: () => [run],
-    run: (id) => (id === 1 ? run : undefined),
-    steps: () => [],
-    clusterStates: () => [],
-  };
-  return fake as ShutdownFacade & { started: string[] };
-}
 
 /** A password check without scrypt's cost: the tests of the hook need many logins; users.ts has its own tests. */
 export function plainUsers(): WebAuthOptions['users'] {
@@ -89,11 +51,6 @@ export interface Rig {
   readonly advance: (ms: number) => void;
   readonly now: () => number;
 }
-
-const closers: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-});
 
 export const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
 
@@ -161,10 +118,7 @@ export async function rig(
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, access: r.config?.access });
   });
-  closers.push(async () => {
-    await app.close();
-    db.close();
-  });
+  closeAfterTest(app, db);
   await app.ready();
   return {
     app,
