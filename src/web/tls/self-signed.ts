@@ -1,7 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -52,6 +51,9 @@ export function readKeptPair(dir: string, names: SubjectNames | null, now: Date)
 /** Makes a self-signed ECDSA P-256 certificate for `names` (valid from a day ago, so a slow client clock accepts it). */
 export async function makeSelfSigned(names: SubjectNames, now: Date): Promise<{ cert: string; key: string }> {
   const commonName = names.dns[0] ?? names.ips[0] ?? 'upsguard';
+  // Loaded only when a certificate is made: the X.509 library and its ASN.1 stack are megabytes of heap that the
+  // loopback demo, and every start that reuses its kept pair, never needs.
+  const { generate } = await import('selfsigned');
   const made = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
