@@ -35,7 +35,7 @@ function startDemo(dir: string): Promise<Demo> {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const login = /demo login (\S+) \/ (\S+) at (http:\/\/\S+)/.exec(out);
+      const login = /demo login (\w+) \/ (\w+) at (http:\/\/[^\s"]+)/.exec(out);
       if (login) res({ child, user: login[1]!, password: login[2]!, url: login[3]!.replace(/\/$/, '') });
     });
     child.on('exit', (code) => {
