@@ -32,22 +32,6 @@ export function onUnauthorized(fn: () => void): () => void {
 
 export function setMe(me: Me | null): void {
   current = me;
-  // Whatever was fetched ahead belonged to the caller before this change of session.
-  early.clear();
-}
-
-/** Requests sent at load, before the app knows who is logged in, kept for their first reader. */
-const early = new Map<string, Promise<Response>>();
-
-/**
- * Starts a GET now, for the view that will ask for it once the app has learnt who is logged in: the overview does
- * not wait for /api/me, then /api/status, one after the other. An answer nobody reads is dropped at the next login
- * or logout.
- */
-export function fetchEarly(path: string): void {
-  const res = fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  res.catch(() => undefined);
-  early.set(path, res);
 }
 
 async function parse<T>(res: Response): Promise<T> {
@@ -76,9 +60,7 @@ async function parse<T>(res: Response): Promise<T> {
 }
 
 export async function getJson<T>(path: string): Promise<T> {
-  const ahead = early.get(path);
-  early.delete(path);
-  const res = await (ahead ?? fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }));
+  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
   return parse<T>(res);
 }
 
