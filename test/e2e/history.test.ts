@@ -90,7 +90,8 @@ describe('the history view in Chromium', () => {
       await expect.poll(() => charts.count(), { timeout: 15_000 }).toBe(5);
       for (const name of Object.keys(VARS)) {
         const chart = page.locator(`figure.chart[data-var="${name}"]`);
-        expect(await chart.locator('canvas').count(), name).toBe(1);
+        // The figures appear with the range's answer; uPlot draws its canvas into each a moment later.
+        await expect.poll(() => chart.locator('canvas').count(), { timeout: 10_000 }).toBe(1);
         // uPlot's legend: the time, then min, the average and max (the band's edges).
         expect(await chart.locator('.u-legend .u-series').count(), name).toBe(4);
         const points = Number(

@@ -169,7 +169,8 @@ export function shutdownActionRoutes(instance: FastifyInstance, opts: ShutdownRo
       );
     }
     // A real test of the whole plan ends in the UPS's load-off and every host down: an outage's run, an admin's call.
-    const wholePlan = subset === undefined || subset.length === 0;
+    // (An empty subset is refused below for every role: it never means the whole plan.)
+    const wholePlan = subset === undefined;
     if (mode === 'real' && wholePlan && req.principal?.role !== 'admin') {
       return reply.status(403).send({
         error: ErrorCode.Forbidden,
