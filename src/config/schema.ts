@@ -3,6 +3,7 @@ import { nameRule } from './names.js';
 import { notifySchema, policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
 import { nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
 import { relayAgentSchema, relaySource } from './relay-schema.js';
+import { restoreSchema } from './restore-schema.js';
 import { WEB_ROLES } from '../web/access.js';
 import { passwordHashProblem } from '../web/auth/password-hash.js';
 
@@ -212,6 +213,7 @@ export const configSchema = z.strictObject({
   shutdown: shutdownSchema,
   notify: notifySchema,
   schedule: scheduleSchema,
+  restore: restoreSchema,
 });
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

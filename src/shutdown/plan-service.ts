@@ -84,6 +84,8 @@ export class PlanService {
     return this.loaded;
   }
 
+  private closed = false;
+
   plan(): PlanView {
     return this.view;
   }
@@ -122,9 +124,16 @@ export class PlanService {
       return this.view;
     }
     const found = await this.discover();
+    // A discovery that outlives the service must not reach into a store that has been closed meanwhile.
+    if (this.closed) return this.view;
     this.lastDiscovery = found;
     this.view = this.resolve(cfg, found, true);
     return this.view;
+  }
+
+  /** Ends background work: a plan refresh still discovering when the service stops resolves nothing afterwards. */
+  close(): void {
+    this.closed = true;
   }
 
   /**

@@ -137,6 +137,7 @@ export class ShutdownService {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     this.runner.halt();
+    this.plans.close();
   }
 
   decision(): Decision | null {

@@ -48,9 +48,40 @@ export interface ShutdownDriver {
   expectedDurationMs?(target: Target, action: 'graceful' | 'hard'): number | undefined;
   /** A line for the run's journal once the target is done (NUT secondaries: who logged out, and when). */
   report?(target: Target): string | undefined;
+  /**
+   * The platform state a shutdown may change and the restore must put back: recorded before a run acts, per target
+   * (Proxmox HA resource state, vSphere host maintenance mode). Drivers without such state leave it out.
+   */
+  platformState?(target: Target): Promise<PlatformState>;
+  /**
+   * Puts back what platformState recorded; does nothing where it already holds (the platform did it itself). Returns
+   * a line saying what it did, or undefined when nothing was needed.
+   */
+  restorePlatform?(target: Target, before: PlatformState): Promise<string | undefined>;
+  /**
+   * Whether the platform answers for a host that is coming back: vSphere host connected, Proxmox node online and the
+   * cluster quorate, the libvirt URI answering, the SSH host answering.
+   */
+  hostReady?(host: Target): Promise<HostReadiness>;
+  /** A VM's autostart setting where the platform can tell (the daily check of upsguard's own VM); else undefined. */
+  autostart?(vm: Target): Promise<boolean | undefined>;
 }
 
-export type PowerAction = 'shutdown' | 'powerOff' | 'powerOn';
+/** What a restore must put back on the platform; every field optional, only what the driver knows. */
+export interface PlatformState {
+  /** Proxmox HA resource state before the run (`started`, `stopped`, `ignored`, …); absent when not HA-managed. */
+  readonly haState?: string;
+  /** vSphere host in maintenance mode before the run. */
+  readonly maintenance?: boolean;
+}
+
+export interface HostReadiness {
+  readonly ready: boolean;
+  /** Why not, or what answered ("node online, cluster quorate"). */
+  readonly message: string;
+}
+
+export type PowerAction = 'shutdown' | 'powerOff' | 'powerOn' | 'restorePlatform';
 
 /**
  * Dry mode: every read goes through, every power action is recorded and skipped. The runner uses it for dry runs so a
@@ -74,5 +105,16 @@ export function dryDriver(
     powerOn: skip('powerOn'),
     expectedDurationMs: inner.expectedDurationMs?.bind(inner),
     report: inner.report?.bind(inner),
+    ...(inner.platformState ? { platformState: inner.platformState.bind(inner) } : {}),
+    ...(inner.hostReady ? { hostReady: inner.hostReady.bind(inner) } : {}),
+    ...(inner.autostart ? { autostart: inner.autostart.bind(inner) } : {}),
+    ...(inner.restorePlatform
+      ? {
+          restorePlatform: (t: Target) => {
+            record('restorePlatform', t);
+            return Promise.resolve(undefined);
+          },
+        }
+      : {}),
   };
 }
