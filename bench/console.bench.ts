@@ -52,13 +52,44 @@ async function logIn(page: Page, demo: Demo): Promise<void> {
   await page.getByTestId('who').waitFor({ timeout: 15_000 });
 }
 
-/** Waits until the overview shows the UPS's charge: every field of the card comes from the same status answer. */
-async function overviewComplete(page: Page): Promise<void> {
-  await page
-    .locator('article.ups [data-field="charge"]')
-    .filter({ hasText: /\d+ %/ })
-    .first()
-    .waitFor({ timeout: 15_000 });
+/** The overview is complete when the decision line has its sentence and every UPS card its charge. */
+const OVERVIEW_COMPLETE = `(() => {
+  const decision = document.querySelector('[data-testid="decision"]');
+  const cards = [...document.querySelectorAll('article.ups')];
+  return !!decision && decision.textContent.trim() !== '' && cards.length > 0 &&
+    cards.every((c) => /\\d+ %/.test(c.querySelector('[data-field="charge"]')?.textContent ?? ''));
+})()`;
+
+/**
+ * Installed in every page before its own scripts: notes, from the page's navigation start, the first frame that shows
+ * the complete overview (a DOM observer sees it complete; the time is taken in the animation frame that paints it).
+ * Watching from inside the page keeps the bench's own round trips to the browser out of the figure.
+ */
+const WATCH_OVERVIEW = `(() => {
+  const complete = () => ${OVERVIEW_COMPLETE};
+  const watch = new MutationObserver(() => {
+    if (!complete()) return;
+    watch.disconnect();
+    requestAnimationFrame(() => { window.__overviewShownAt = performance.now(); });
+  });
+  watch.observe(document, { childList: true, subtree: true, characterData: true });
+})()`;
+
+/**
+ * Waits until the page's watch has seen the overview complete, checks that it is (the same test, asked from here), and
+ * returns when it was first shown. Asked with evaluate: the page's CSP (no eval) refuses waitForFunction's strings.
+ */
+async function overviewComplete(page: Page): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const shownAt = await page.evaluate<number | null>('window.__overviewShownAt ?? null');
+    if (shownAt !== null) {
+      if (!(await page.evaluate<boolean>(OVERVIEW_COMPLETE))) throw new Error('the overview was shown, then lost');
+      return shownAt;
+    }
+    if (Date.now() > deadline) throw new Error('no complete overview within 15 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Bytes on the wire (compressed bodies and headers) of everything a first visit loads, the live stream aside. */
@@ -67,7 +98,13 @@ async function pageWeight(context: BrowserContext, demo: Demo): Promise<{ bytes:
   const sizes: Promise<number>[] = [];
   page.on('requestfinished', (req) => {
     if (new URL(req.url()).pathname === '/api/stream') return;
-    sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize));
+    // A request still finishing when the page closes (the stream's reconnect reload, say) has no sizes: it counts 0.
+    sizes.push(
+      req.sizes().then(
+        (s) => s.responseBodySize + s.responseHeadersSize,
+        () => 0,
+      ),
+    );
   });
   await page.goto(demo.url);
   await overviewComplete(page);
@@ -84,25 +121,28 @@ export async function run(): Promise<Record<string, number>> {
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    await context.addInitScript(WATCH_OVERVIEW);
     const first = await context.newPage();
     await logIn(first, demo);
     await first.close();
 
     // A fresh cache each time (a new page in the logged-in context keeps the cookie, not the HTTP cache's effect on
     // size: requestfinished reports what crossed the wire).
-    const weight = await pageWeight(await browser.newContext({ storageState: await context.storageState() }), demo);
+    const fresh = await browser.newContext({ storageState: await context.storageState() });
+    await fresh.addInitScript(WATCH_OVERVIEW);
+    const weight = await pageWeight(fresh, demo);
 
-    // Both from the bench's side (a new tab's own cost included) and from the page's navigation start, as a person
-    // at the browser sees it.
+    // From the page's navigation start to the first frame showing every card and the decision, as a person at the
+    // browser sees it (the target); and from the bench's side, the new tab's own cost and the bench's round trips
+    // to the browser included.
     const firstOverviewMs: number[] = [];
-    const inPageMs: number[] = [];
+    const benchSideMs: number[] = [];
     for (let i = 0; i < 20; i++) {
       const page = await context.newPage();
       const t0 = performance.now();
       await page.goto(demo.url);
-      await overviewComplete(page);
-      firstOverviewMs.push(performance.now() - t0);
-      inPageMs.push(await page.evaluate<number>('performance.now()'));
+      firstOverviewMs.push(await overviewComplete(page));
+      benchSideMs.push(performance.now() - t0);
       await page.close();
     }
 
@@ -121,13 +161,16 @@ export async function run(): Promise<Record<string, number>> {
     return {
       'page weight compressed (KB)': weight.bytes / 1024,
       'page requests': weight.requests,
-      'first overview p50 (ms)': quantile(firstOverviewMs, 0.5),
-      'first overview p99 (ms)': quantile(firstOverviewMs, 0.99),
-      'first overview from navigation start p50 (ms)': quantile(inPageMs, 0.5),
-      'first overview from navigation start p99 (ms)': quantile(inPageMs, 0.99),
+      'first overview from navigation start p50 (ms)': quantile(firstOverviewMs, 0.5),
+      'first overview from navigation start p99 (ms)': quantile(firstOverviewMs, 0.99),
+      'first overview bench side, tab opening included p50 (ms)': quantile(benchSideMs, 0.5),
+      'first overview bench side, tab opening included p99 (ms)': quantile(benchSideMs, 0.99),
       'soak seconds': soakS,
       'rss at end, console open (MB)': samples.at(-1)! / 1024,
       'rss peak (MB)': Math.max(...samples) / 1024,
+      // Flat is the goal: the end of the soak against its first minute (the console open, the demo's loop running).
+      'rss growth over soak (MB)':
+        (samples.at(-1)! - Math.max(...samples.slice(0, Math.max(1, Math.ceil(samples.length / 10))))) / 1024,
       'ups cards shown after soak': stillLive,
     };
   } finally {

@@ -1,11 +1,11 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { parseCron, type CronExpression } from './cron-expression.js';
 
 export interface JobDefinition {
   readonly name: string;
-  /** A cron expression (node-cron, seconds optional). */
+  /** A cron expression (node-cron's syntax, seconds optional; see cron-expression.ts). */
   readonly schedule: string;
   readonly run: () => Promise<void> | void;
 }
@@ -19,11 +19,11 @@ export interface JobStatus {
 
 /**
  * The named background jobs, started and stopped together; a failing job is logged and runs again next time. The
- * cron expressions are node-cron's, matched against the injected clock once a second (so a manual clock in a test
- * runs them exactly when due); a job still running when it is due again is skipped, not stacked.
+ * cron expressions (node-cron's syntax) are matched against the injected clock once a second (so a manual clock in a
+ * test runs them exactly when due); a job still running when it is due again is skipped, not stacked.
  */
 export class Jobs {
-  private readonly matchers = new Map<string, ScheduledTask>();
+  private readonly matchers = new Map<string, CronExpression>();
   private readonly status = new Map<string, { lastRunAt: number | null; lastError: string | null }>();
   private readonly running = new Set<string>();
   private timer: TimerHandle | null = null;
@@ -40,21 +40,17 @@ export class Jobs {
     for (const def of this.definitions) {
       if (this.matchers.has(def.name)) continue;
       this.status.set(def.name, { lastRunAt: null, lastError: null });
-      // Only its matcher: node-cron's own timer never starts.
-      this.matchers.set(
-        def.name,
-        cron.createTask(def.schedule, () => undefined, { name: def.name }),
-      );
+      this.matchers.set(def.name, parseCron(def.schedule));
     }
     this.lastSecond = Math.floor(this.clock.now() / 1000);
     this.schedule();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    for (const m of this.matchers.values()) await m.destroy();
     this.matchers.clear();
+    return Promise.resolve();
   }
 
   private schedule(): void {
@@ -73,7 +69,7 @@ export class Jobs {
     for (let s = Math.max(this.lastSecond + 1, second - 60); s <= second; s++) {
       const at = new Date(s * 1000);
       for (const [name, m] of this.matchers) {
-        if (m.match(at) && !this.running.has(name)) void this.runNow(name);
+        if (m.matches(at) && !this.running.has(name)) void this.runNow(name);
       }
     }
     this.lastSecond = second;

@@ -1,5 +1,6 @@
 import type { PolicyConfig } from '../config/shutdown-schema.js';
 import type { Decision, Level, PolicyState, Trigger, UpsTrack } from './policy.js';
+import { formatDuration } from '../util/duration-words.js';
 
 /**
  * Pure: the decision in one sentence, and when the plan starts. It reads the same tracked state, settings and plan
@@ -40,18 +41,8 @@ export interface Forecast {
   readonly latched: boolean;
 }
 
-/** 2 min 10 s, 4 min, 1 h 5 min, 20 s. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) {
-    const m = Math.floor(s / 60);
-    return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
-  }
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
+// The one wording of durations, shared with the page's live clocks.
+export { formatDuration };
 
 const heard = (t: UpsTrack): boolean => t.comms === 'ok' || t.comms === 'stale';
 

@@ -1,4 +1,6 @@
 import type { WebRole } from '../access.js';
+import type { DecisionResponse } from './decision.js';
+import type { StatusResponse } from './status.js';
 
 // Response bodies of the login, session and audit endpoints. A type-only module: the page imports it with
 // `import type`, so nothing here may be a value.
@@ -12,6 +14,15 @@ export interface Me {
   readonly via: 'session' | 'token';
   /** Whether this is the demo configuration (the login page shows the demo password). */
   readonly demo: boolean;
+}
+
+/**
+ * GET /api/me?overview=1: who is calling and, in the same answer, what the overview shows (GET /api/status and
+ * GET /api/decision as they would answer now), so the page's first load needs one round trip. Every logged-in role
+ * may read both; `decision` is null without a shutdown side.
+ */
+export interface MeWithOverview extends Me {
+  readonly overview: { readonly status: StatusResponse; readonly decision: DecisionResponse | null };
 }
 
 /** GET /api/login/info (public): what the login page needs before anyone logs in. */

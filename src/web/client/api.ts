@@ -1,5 +1,5 @@
 // The one way the page talks to the server: JSON in and out, the CSRF token on every change, typed errors.
-import type { Me } from './types.js';
+import type { Me, MeWithOverview } from './types.js';
 
 export type { Me } from './types.js';
 
@@ -82,13 +82,22 @@ export function me(): Me | null {
   return current;
 }
 
-/** Asks the server who is logged in; null when nobody is (401). */
-export async function refreshMe(): Promise<Me | null> {
-  const res = await fetch('/api/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+/** The overview's first answers, carried by GET /api/me?overview=1. */
+export type FirstOverview = MeWithOverview['overview'];
+
+/**
+ * Asks the server who is logged in and, in the same answer, what the overview shows; null when nobody is (401).
+ * index.html preloads this very request (same URL, no custom header, same credentials mode) while the bundle loads,
+ * so the first overview waits for one round trip that started with the page, not one that starts after it.
+ */
+export async function refreshMe(): Promise<{ me: Me; overview: FirstOverview | null } | null> {
+  const res = await fetch('/api/me?overview=1', { credentials: 'same-origin' });
   if (res.status === 401 || res.status === 404) {
     current = null;
     return null;
   }
-  current = await parse<Me>(res);
-  return current;
+  const body = await parse<Me & Partial<MeWithOverview>>(res);
+  const { overview, ...me } = body;
+  current = me;
+  return { me, overview: overview ?? null };
 }

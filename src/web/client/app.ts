@@ -5,21 +5,26 @@ import { html } from './html.js';
 import { closeLive, onLinkState, type LinkState } from './live.js';
 import { useRoute } from './router.js';
 import { notReached, onBattery } from './status-words.js';
-import { resetStatus, useLiveStatus } from './status-store.js';
+import { resetStatus, seedStatus, useLiveStatus } from './status-store.js';
 import type { LoginInfo, Me, Role } from './types.js';
-import { AuditView } from './views/admin-audit.js';
-import { SessionsView } from './views/admin-sessions.js';
-import { TokensView } from './views/admin-tokens.js';
-import { UsersView } from './views/admin-users.js';
-import { DevicesView } from './views/devices.js';
-import { EventsView } from './views/events.js';
-import { HistoryView } from './views/history.js';
+import { lazyView } from './components/lazy-view.js';
 import { LoginView } from './views/login.js';
-import { NutView } from './views/nut.js';
 import { OverviewView } from './views/overview.js';
-import { PlanView } from './views/plan.js';
-import { PolicyView } from './views/policy.js';
-import { TestShutdownView } from './views/test-shutdown.js';
+
+// Every view but the overview (and the login) comes in its own file, fetched when first shown.
+const HistoryView = lazyView(() => import('./views/history.js').then((m) => m.HistoryView));
+const EventsView = lazyView(() => import('./views/events.js').then((m) => m.EventsView));
+const PolicyView = lazyView(() => import('./views/policy.js').then((m) => m.PolicyView));
+const PlanView = lazyView(() => import('./views/plan.js').then((m) => m.PlanView));
+const TestShutdownView = lazyView(() => import('./views/test-shutdown.js').then((m) => m.TestShutdownView));
+const DevicesView = lazyView(() => import('./views/devices.js').then((m) => m.DevicesView));
+const NutView = lazyView(() => import('./views/nut.js').then((m) => m.NutView));
+const RestoreView = lazyView(() => import('./views/restore.js').then((m) => m.RestoreView));
+const NotificationsView = lazyView(() => import('./views/notifications.js').then((m) => m.NotificationsView));
+const UsersView = lazyView(() => import('./views/admin-users.js').then((m) => m.UsersView));
+const SessionsView = lazyView(() => import('./views/admin-sessions.js').then((m) => m.SessionsView));
+const TokensView = lazyView(() => import('./views/admin-tokens.js').then((m) => m.TokensView));
+const AuditView = lazyView(() => import('./views/admin-audit.js').then((m) => m.AuditView));
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -39,6 +44,13 @@ const NAV: readonly NavItem[] = [
   { path: '/test', label: 'Test shutdown', role: 'operator', view: (p) => html`<${TestShutdownView} me=${p.me} />` },
   { path: '/devices', label: 'Devices', role: 'viewer', view: () => html`<${DevicesView} />` },
   { path: '/nut', label: 'NUT', role: 'viewer', view: (p) => html`<${NutView} me=${p.me} />` },
+  { path: '/restore', label: 'Restore', role: 'viewer', view: () => html`<${RestoreView} />` },
+  {
+    path: '/notifications',
+    label: 'Notifications',
+    role: 'viewer',
+    view: (p) => html`<${NotificationsView} me=${p.me} />`,
+  },
   { path: '/admin/users', label: 'Users', role: 'admin', view: (p) => html`<${UsersView} me=${p.me} />` },
   { path: '/admin/sessions', label: 'Sessions', role: 'admin', view: (p) => html`<${SessionsView} me=${p.me} />` },
   { path: '/admin/tokens', label: 'Tokens', role: 'admin', view: (p) => html`<${TokensView} me=${p.me} />` },
@@ -139,9 +151,13 @@ export function App() {
 
   useEffect(() => {
     refreshMe().then(
-      (me) => {
-        if (me) setBoot({ phase: 'in', me });
-        else void loggedOut();
+      (found) => {
+        if (!found) {
+          void loggedOut();
+          return;
+        }
+        if (found.overview) seedStatus(found.overview.status, found.overview.decision);
+        setBoot({ phase: 'in', me: found.me });
       },
       () => void loggedOut(),
     );

@@ -2,7 +2,7 @@
 import { duration } from './format.js';
 import type { Decision } from './types.js';
 
-// "2 min 10 s", "1 h 5 min", "20 s": the server's durations (formatDuration in src/shutdown/forecast.ts). Must start
+// "2 min 10 s", "1 h 5 min", "20 s": the server's durations (src/util/duration-words.ts, shared). Must start
 // at a digit, and a space belongs to the unit after it, so "10 min (…" keeps its space.
 const DURATION = String.raw`(?=\d)(?:\d+ h)?(?: ?\d+ min)?(?: ?\d+ s)?`;
 

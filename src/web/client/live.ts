@@ -1,9 +1,9 @@
 // One EventSource for the whole page; views subscribe by message type. EventSource reconnects by itself (the
 // server sends `retry:`); when it gives up (a 401 or 503 closes it for good) we open a new one after a pause.
-export type LiveType = 'snapshot' | 'event' | 'decision' | 'run' | 'step';
+export type LiveType = 'snapshot' | 'event' | 'decision' | 'run' | 'step' | 'restore';
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
-const TYPES: readonly LiveType[] = ['snapshot', 'event', 'decision', 'run', 'step'];
+const TYPES: readonly LiveType[] = ['snapshot', 'event', 'decision', 'run', 'step', 'restore'];
 const listeners = new Map<LiveType, Set<(data: unknown) => void>>();
 const linkListeners = new Set<(state: LinkState) => void>();
 const reopenListeners = new Set<() => void>();

@@ -28,6 +28,7 @@ let state: LiveStatus = {
 };
 const subscribers = new Set<(s: LiveStatus) => void>();
 let started = false;
+let seeded = false;
 let stops: (() => void)[] = [];
 
 function set(next: Partial<LiveStatus>): void {
@@ -67,11 +68,30 @@ async function loadDecision(): Promise<void> {
   }
 }
 
+/**
+ * Takes the overview's first answers from GET /api/me?overview=1 (the page's first request), so the overview does not
+ * ask for them again at start. The stream's first open still reloads both: what changed in between is not lost.
+ */
+export function seedStatus(status: StatusResponse, decision: Decision | null): void {
+  const now = Date.now();
+  seeded = true;
+  set({
+    ups: status.ups,
+    store: status.store,
+    receivedAt: Object.fromEntries(status.ups.map((u) => [u.name, now])),
+    loaded: true,
+    error: null,
+    ...(decision ? { decision, decisionAt: now } : {}),
+  });
+}
+
 function start(): void {
   if (started) return;
   started = true;
-  void loadStatus();
-  void loadDecision();
+  if (!seeded) {
+    void loadStatus();
+    void loadDecision();
+  }
   stops = [
     onLive('snapshot', (d) => {
       upsert(d as UpsStatus);
@@ -96,6 +116,7 @@ export function resetStatus(): void {
   for (const stop of stops) stop();
   stops = [];
   started = false;
+  seeded = false;
   state = { ups: [], store: null, decision: null, decisionAt: 0, receivedAt: {}, loaded: false, error: null };
 }
 

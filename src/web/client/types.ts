@@ -1,7 +1,7 @@
 // The server's response shapes, from src/web/api-types/ (type-only modules): a change there breaks the page's
 // typecheck instead of the page.
 export type { WebRole as Role } from '../access.js';
-export type { LoginInfo, Me } from '../api-types/auth.js';
+export type { LoginInfo, Me, MeWithOverview } from '../api-types/auth.js';
 export type { DecisionResponse as Decision } from '../api-types/decision.js';
 export type { DevicesResponse } from '../api-types/devices.js';
 export type { EventsResponse, EventView as EventItem } from '../api-types/events.js';

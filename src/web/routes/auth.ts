@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { systemClock } from '../../util/clock.js';
@@ -9,6 +9,7 @@ import type {
   LoginInfo,
   LogoutResponse,
   Me,
+  MeWithOverview,
   SessionRevokedResponse,
   SessionsResponse,
 } from '../api-types/auth.js';
@@ -19,7 +20,15 @@ import type { JsonSchemaProvider } from '../plugins/json-schema.js';
 export interface AuthRouteOptions {
   readonly auth: WebAuth;
   readonly log: Logger;
+  /** What GET /api/me?overview=1 adds for a logged-in caller: the overview's status and decision, as of now. */
+  readonly overview?: () => MeWithOverview['overview'];
 }
+
+const meQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { overview: { type: 'string', enum: ['0', '1'] } },
+} as const;
 
 const loginBody = {
   type: 'object',
@@ -50,7 +59,7 @@ function meOf(principal: Principal, csrfToken: string, auth: WebAuth): Me {
 const failedBody: AuthErrorBody = { error: ErrorCode.LoginFailed, message: 'wrong user or password' };
 
 /** The login page's facts, who am I, and an admin's list of sessions: the reading side, in the read-only group. */
-export function authReadRoutes(instance: FastifyInstance, { auth }: AuthRouteOptions): void {
+export function authReadRoutes(instance: FastifyInstance, { auth, overview }: AuthRouteOptions): void {
   const app = instance.withTypeProvider<JsonSchemaProvider>();
   app.get('/api/login/info', { config: { access: 'public' } }, (req): LoginInfo => {
     const info: LoginInfo = { demo: auth.demo !== null, publicStatus: auth.publicStatus };
@@ -60,13 +69,18 @@ export function authReadRoutes(instance: FastifyInstance, { auth }: AuthRouteOpt
     return info;
   });
 
-  app.get('/api/me', { config: { access: 'public' } }, (req: FastifyRequest, reply) => {
+  // Public so a logged-out page learns it is logged out (401) rather than being refused; the overview rides along only
+  // for a logged-in caller, whose every role may read it.
+  app.get('/api/me', { config: { access: 'public' }, schema: { querystring: meQuery } }, (req, reply) => {
     const p = req.principal;
     if (!p)
       return reply
         .status(401)
         .send({ error: ErrorCode.Unauthenticated, message: 'log in first' } satisfies AuthErrorBody);
-    return reply.send(meOf(p, sessionOf(req)?.session.csrfToken ?? '', auth));
+    const me = meOf(p, sessionOf(req)?.session.csrfToken ?? '', auth);
+    if (req.query.overview === '1' && overview)
+      return reply.send({ ...me, overview: overview() } satisfies MeWithOverview);
+    return reply.send(me);
   });
 
   app.get('/api/sessions', { config: { access: 'admin' } }, (req): SessionsResponse => {

@@ -54,6 +54,11 @@ export function forecastNow(
   };
 }
 
+/** GET /api/decision's answer now; GET /api/me?overview=1 carries the same. */
+export function decisionNow(p: PolicyEditDeps, now: number): DecisionResponse {
+  return decisionResponse(forecastNow(p, now).forecast, now);
+}
+
 /**
  * Follows the decision over time: every snapshot (after the policy has taken it) and every applied edit, and puts a
  * `decision` message on the live bus when the level, the rule or the start time (by more than 2 s) changes.
@@ -77,8 +82,7 @@ export class DecisionFeed {
   }
 
   current(): DecisionResponse {
-    const now = this.deps.now();
-    return decisionResponse(forecastNow(this.p, now).forecast, now);
+    return decisionNow(this.p, this.deps.now());
   }
 
   update(): void {

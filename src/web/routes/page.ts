@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -13,7 +14,15 @@ interface PageFile {
   readonly plain: Buffer;
   readonly gzip: Buffer | null;
   readonly brotli: Buffer | null;
+  /** A strong validator of the content, so a reload revalidates (304) instead of fetching the bytes again. */
+  readonly etag: string;
+  /** The split views' files, named by their content hash: kept by the browser, never asked for again. */
+  readonly immutable: boolean;
 }
+
+/** Where the split views are (scripts/build-client.mjs CHUNK_DIR), and what a chunk's name looks like there. */
+const CHUNK_DIR = 'chunks';
+const CHUNK_NAME = /^[\w-]{1,80}\.js$/;
 
 /**
  * Where the built page is: dist/web/assets/ after `npm run build` (this file is dist/web/routes/page.js), or
@@ -31,14 +40,28 @@ function readOptional(url: URL): Buffer | null {
   return existsSync(url) ? readFileSync(url) : null;
 }
 
-function load(dir: URL, file: string): PageFile {
+function load(dir: URL, file: string, immutable = false): PageFile {
   const url = new URL(file, dir);
+  const plain = readFileSync(url);
   return {
-    type: TYPES[file] ?? 'application/octet-stream',
-    plain: readFileSync(url),
+    type: TYPES[file] ?? (file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/octet-stream'),
+    plain,
     gzip: readOptional(new URL(`${file}.gz`, dir)),
     brotli: readOptional(new URL(`${file}.br`, dir)),
+    etag: `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`,
+    immutable,
   };
+}
+
+/** The split views' files, read once like the rest; none when the build made none. */
+function loadChunks(dir: URL): Map<string, PageFile> {
+  const chunks = new Map<string, PageFile>();
+  const at = new URL(`${CHUNK_DIR}/`, dir);
+  if (!existsSync(at)) return chunks;
+  for (const name of readdirSync(at)) {
+    if (CHUNK_NAME.test(name)) chunks.set(name, load(dir, `${CHUNK_DIR}/${name}`, true));
+  }
+  return chunks;
 }
 
 /** Which of the encodings we hold the browser takes; `br;q=0` means no. */
@@ -53,11 +76,26 @@ function accepts(req: FastifyRequest, coding: 'br' | 'gzip'): boolean {
   });
 }
 
+/** Whether the browser's copy (If-None-Match) is this one. */
+function fresh(req: FastifyRequest, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  return typeof header === 'string' && header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
 function send(req: FastifyRequest, reply: FastifyReply, f: PageFile): FastifyReply {
-  void reply.type(f.type).header('cache-control', 'no-cache').header('vary', 'Accept-Encoding');
-  if (f.brotli && accepts(req, 'br')) return reply.header('content-encoding', 'br').send(f.brotli);
-  if (f.gzip && accepts(req, 'gzip')) return reply.header('content-encoding', 'gzip').send(f.gzip);
-  return reply.send(f.plain);
+  const coding = f.brotli && accepts(req, 'br') ? 'br' : f.gzip && accepts(req, 'gzip') ? 'gzip' : null;
+  const body = coding === 'br' ? f.brotli : coding === 'gzip' ? f.gzip : f.plain;
+  // One tag per encoding: each is its own set of bytes.
+  const etag = coding ? `${f.etag.slice(0, -1)}-${coding}"` : f.etag;
+  // The fixed names (index.html, app.js) change with each build: kept, but checked each time (no-cache + ETag).
+  void reply
+    .type(f.type)
+    .header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+    .header('vary', 'Accept-Encoding')
+    .header('etag', etag);
+  if (fresh(req, etag)) return reply.status(304).send();
+  if (coding) void reply.header('content-encoding', coding);
+  return reply.send(body);
 }
 
 /** The page: a few built files, read once at start, sent pre-compressed when the browser takes it. */
@@ -78,5 +116,10 @@ export function pageRoutes(app: FastifyInstance): void {
           reply.status(503).type('text/plain; charset=utf-8').send('the page is not built: run `npm run build`'),
     );
   }
+  const chunks = dir ? loadChunks(dir) : new Map<string, PageFile>();
+  app.get<{ Params: { name: string } }>(`/${CHUNK_DIR}/:name`, { config: { access: 'public' } }, (req, reply) => {
+    const f = chunks.get(req.params.name);
+    return f ? send(req, reply, f) : reply.status(404).type('text/plain; charset=utf-8').send('no such file');
+  });
   app.get('/favicon.ico', { config: { access: 'public' } }, (_req, reply) => reply.redirect('/favicon.svg', 301));
 }

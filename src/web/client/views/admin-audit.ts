@@ -1,5 +1,4 @@
 // Admin: the audit log, newest first, paged by the oldest id seen (the server's `nextBefore`).
-import '../views-actions.css';
 import { useState } from 'preact/hooks';
 import type { AuditResponse } from '../../api-types/auth.js';
 import { when } from '../components/format.js';

@@ -1,5 +1,4 @@
 // Admin: the live sessions (a short public id, never the cookie), with a revoke that asks first.
-import '../views-actions.css';
 import { useState } from 'preact/hooks';
 import type { SessionsResponse, SessionView } from '../../api-types/auth.js';
 import { send } from '../api.js';

@@ -1,6 +1,5 @@
 // Admin: API tokens for scripts and Home Assistant. A new token is shown once, with a copy button and a warning;
 // revoking asks first.
-import '../views-actions.css';
 import { useState } from 'preact/hooks';
 import type { CreatedTokenResponse, TokenScope, TokensResponse, TokenView } from '../../api-types/users.js';
 import { send } from '../api.js';

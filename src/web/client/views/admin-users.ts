@@ -1,5 +1,4 @@
 // Admin: the configured users with their web role and whether they also log in to the NUT server.
-import '../views-actions.css';
 import type { UsersResponse } from '../../api-types/users.js';
 import { html } from '../html.js';
 import { useLoad } from '../components/use-load.js';

@@ -1,6 +1,5 @@
-// The decision in one sentence, above everything, counting down between server messages.
-import { duration } from '../format.js';
-import { liveSentence, secondsLeft } from '../live-sentence.js';
+// The decision in one sentence, above everything, its clocks counting on between server messages.
+import { liveSentence } from '../live-sentence.js';
 import { html } from '../html.js';
 import type { Decision } from '../types.js';
 
@@ -10,16 +9,9 @@ export function DecisionLine(props: { decision: Decision | null; receivedAt: num
   const d = props.decision;
   if (!d) return null;
   const elapsed = (props.now - props.receivedAt) / 1000;
-  const left = secondsLeft(d, elapsed);
+  // The countdown is in the sentence itself ("… starts in 3 min 40 s (…)"), moved on each second: one line, said once.
   return html`<section class=${`decision ${TONE[d.level]}`} aria-labelledby="decision-title">
     <h2 id="decision-title" class="visually-hidden">What will happen</h2>
     <p class="decision-sentence" data-testid="decision">${liveSentence(d, elapsed)}</p>
-    ${
-      left !== null
-        ? html`<p class="countdown" role="timer" aria-live="off">
-            ${left > 0 ? `Starts in ${duration(left)}` : 'Starting now'}
-          </p>`
-        : null
-    }
   </section>`;
 }

@@ -31,6 +31,13 @@ const TYPES = [
   'SHUTDOWN_CHECK_FAILED',
   'STORE_FAILED',
   'STORE_OK',
+  'RESTORE_STARTED',
+  'HOST_BACK',
+  'RESTORED',
+  'RESTORE_INCOMPLETE',
+  'NOTIFY_FAILED',
+  'NOTIFY_EXPIRED',
+  'NOTIFY_TEST',
 ];
 
 const SEVERITY_CLASS: Record<EventItem['severity'], string> = { critical: 'bad', warning: 'warn', info: 'ok' };

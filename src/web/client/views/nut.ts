@@ -10,6 +10,13 @@ import type { Me, NutStateResponse, UpsCommandResult, UpsCommandsResponse, UpsCo
 
 const RANK = { viewer: 0, operator: 1, admin: 2 } as const;
 
+/** Whether Home Assistant and the like can discover the server (`_nut._tcp`), in words. */
+function mdnsWords(m: NonNullable<NutStateResponse['mdns']>): string {
+  if (m.state === 'advertising') return `Advertised over mDNS as “${m.name}” (_nut._tcp, port ${m.port}).`;
+  if (m.state === 'failed') return `The mDNS advertisement failed: ${m.reason}.`;
+  return `Not advertised over mDNS: ${m.reason}.`;
+}
+
 function Commands(props: { ups: string; me: Me }) {
   const [list, setList] = useState<UpsCommandsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -113,6 +120,7 @@ export function NutView(props: { me: Me }) {
                     : html`<span class="badge bad">not listening</span> ${nut.reason ?? ''}`
               }
             </p>
+            ${nut.mdns ? html`<p data-testid="nut-mdns">${mdnsWords(nut.mdns)}</p>` : null}
             <div class="table-wrap">
               <table>
                 <caption>

@@ -2,6 +2,7 @@
 import { html } from '../html.js';
 import { useLiveStatus, useNow } from '../status-store.js';
 import { DecisionLine } from './decision-line.js';
+import { RestoreLine } from './restore-line.js';
 import { UpsCard } from './ups-card.js';
 
 export function OverviewView() {
@@ -10,6 +11,7 @@ export function OverviewView() {
   return html`<section class="view" aria-labelledby="overview-title">
     <h1 id="overview-title" class="visually-hidden">Overview</h1>
     <${DecisionLine} decision=${s.decision} receivedAt=${s.decisionAt} now=${now} />
+    <${RestoreLine} />
     ${s.error ? html`<p class="banner bad" role="alert">Status not available: ${s.error}</p>` : null}
     ${s.loaded && !s.ups.length && !s.error ? html`<p class="muted">No UPS is configured.</p>` : null}
     <div class="ups-list">

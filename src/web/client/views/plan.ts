@@ -1,7 +1,6 @@
 // Plan: the phases as a timeline of the last dry run against the runtime left, each driver's last check (even when
 // it is unreachable), and one list of targets. Admins edit the plan with the same cycle as the policy: the server
 // validates and previews each change (problems by field, the plan resolved with its estimate), then saves it.
-import '../views-actions.css';
 import { useEffect, useState } from 'preact/hooks';
 import type { PlanConfigResponse, PlanPreviewResponse } from '../../api-types/plan-config.js';
 import type { DriverCheckView, MergedTargetView, PlanPageView } from '../../api-types/plan.js';

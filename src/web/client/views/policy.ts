@@ -1,7 +1,6 @@
 // Policy: every rule that can trip a shutdown with its setting, the current value next to it and whether it is on,
 // off or tripped. Admins edit it: each change is validated by the server (preview: field messages, and the decision
 // the new policy would give now), then saved; a refused save keeps the edit on the page.
-import '../views-actions.css';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type {
   FieldProblem,

@@ -1,7 +1,6 @@
 // Test shutdown: a dry run by default (its verdict line above the timeline); a real test of a chosen subset only
 // after the plan's name is typed in the page's own dialog, followed live from the stream, abortable, and with a
 // way to start again what it shut down. Viewers see the last runs only.
-import '../views-actions.css';
 import { useEffect, useState } from 'preact/hooks';
 import type { PlanPageView } from '../../api-types/plan.js';
 import type {
