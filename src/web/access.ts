@@ -3,7 +3,7 @@
  * auth plugin) enforces it. Without it, a GET or HEAD needs a viewer and anything else an admin, so a route that
  * forgets to say is closed, not open.
  */
-export type Access = 'public' | 'viewer' | 'operator' | 'admin';
+export type Access = 'public' | 'viewer' | 'operator' | 'admin' | 'metrics';
 
 /** A web role, strongest last. Web and NUT roles of one user are separate. */
 export type WebRole = 'viewer' | 'operator' | 'admin';
@@ -23,6 +23,9 @@ export interface Principal {
 export function allows(role: WebRole | null, access: Access): boolean {
   if (access === 'public') return true;
   if (role === null) return false;
+  // A scrape (`metrics`) needs any logged-in role or token; an anonymous scraper from web.metrics_networks is let in
+  // by the auth hook, which knows the address.
+  if (access === 'metrics') return true;
   return WEB_ROLES.indexOf(role) >= WEB_ROLES.indexOf(access);
 }
 

@@ -30,6 +30,7 @@ describe('configuration', () => {
       server_names: [],
       action_rate_per_min: 30,
       public_status: false,
+      metrics_networks: ['127.0.0.0/8', '::1/128'],
     });
     expect(loaded.config.stop_timeout_s).toBe(5);
     expect(loaded.config.store.retry_s).toBe(60);

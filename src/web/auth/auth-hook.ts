@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { LOOPBACK_NETWORKS, NetworkMatcher } from '../../integrations/metrics/networks.js';
 import { allows, type Access, type Principal } from '../access.js';
 import { SAFE_METHODS, sameOrigin, tokenMatches } from './csrf.js';
 import { allowedHostNames, hostAllowed } from './host-check.js';
@@ -67,6 +68,7 @@ function refuse(reply: FastifyReply, status: number, error: ErrorCode, message: 
 function authenticate(
   auth: WebAuth | null,
   hostNames: ReadonlySet<string>,
+  metricsNetworks: NetworkMatcher,
   req: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply | undefined {
@@ -91,7 +93,8 @@ function authenticate(
   req.principal = principal;
 
   const access = accessOf(req, auth);
-  if (!allows(principal?.role ?? null, access)) {
+  const scraper = access === 'metrics' && principal === null && metricsNetworks.matches(req.ip);
+  if (!scraper && !allows(principal?.role ?? null, access)) {
     if (principal === null) return refuse(reply, 401, ErrorCode.Unauthenticated, 'log in first');
     return refuse(reply, 403, ErrorCode.Forbidden, `this needs the ${access} role; you are ${principal.role}`);
   }
@@ -148,12 +151,18 @@ function writeAudit(auth: WebAuth, log: Logger, req: FastifyRequest, reply: Fast
  * check, principal and access, CSRF and action rate (onRequest), the security headers (onSend) and the audit row
  * (onResponse). Call before the route plugins are registered.
  */
-export function installAuth(app: FastifyInstance, auth: WebAuth | null, log: Logger): void {
+export function installAuth(
+  app: FastifyInstance,
+  auth: WebAuth | null,
+  log: Logger,
+  metricsNetworks: readonly string[] = LOOPBACK_NETWORKS,
+): void {
   app.decorateRequest('principal', null);
   const hostNames = auth?.hostNames ?? allowedHostNames({ serverNames: [], listenHost: '127.0.0.1' });
+  const scrapers = new NetworkMatcher(metricsNetworks);
   app.addHook('onRequest', (req, reply, done) => {
     // A refusal has been sent: the chain stops there (no done), so no handler and no body parser runs.
-    if (authenticate(auth, hostNames, req, reply) === undefined) done();
+    if (authenticate(auth, hostNames, scrapers, req, reply) === undefined) done();
   });
   app.addHook('onSend', async (req, reply, payload) => {
     setSecurityHeaders(req, reply);
