@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
+import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { buildSource, type BuiltSource } from '../ups/build-source.js';
 import type { NewUpsEvent, UpsEvent, UpsSnapshot } from '../ups/events.js';
@@ -97,6 +97,12 @@ export class UpsPart implements Part {
         supportedCommands: () => source.supportedCommands(),
         command: (c, opts) => source.command(c, opts),
         loadOffHonoursDelay: () => source.loadOffHonoursDelay?.() ?? null,
+        writableVariables: () => source.writableVariables?.() ?? [],
+        driverVariables: () => source.driverVariables?.() ?? {},
+        setVariable: (n, v) =>
+          source.setVariable
+            ? source.setVariable(n, v)
+            : Promise.reject(new UpsguardError(ErrorCode.UpsCommandUnsupported, `${n} cannot be set on this UPS`)),
         ...(built.simulated ? { simulated: built.simulated } : {}),
       };
       const unsubscribe = [

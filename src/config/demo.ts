@@ -15,5 +15,11 @@ export const demoConfig: ConfigInput = {
     },
   ],
   store: { path: 'data/demo.db' },
+  // NUT followers can watch the demo: Synology DSM and QNAP insist on monuser / secret and a UPS named `ups`.
+  users: [
+    { name: 'monuser', password: 'secret', upsmon: 'secondary' },
+    { name: 'upsprimary', password: 'demo-primary', upsmon: 'primary' },
+  ],
+  nut_server: { aliases: { ups: 'demo' } },
   ...demoShutdown,
 };

@@ -24,10 +24,29 @@ export const nutServerSchema = z
     command_timeout_ms: z.number().int().positive().default(10_000),
     /** TLS handshake after STARTTLS. */
     handshake_timeout_ms: z.number().int().positive().default(10_000),
-    /** Failed logins per client address before it is refused for `login_block_s`. */
+    /**
+     * Wrong passwords one client address may send at full speed; after that each of its attempts waits first
+     * (250 ms, doubling, at most `login_delay_max_s`). A right password is always accepted: no lockout.
+     */
     login_failures: z.number().int().min(1).max(1000).default(5),
+    /** An address with no failure for this long starts afresh. */
     login_failure_window_s: z.number().positive().default(60),
-    login_block_s: z.number().positive().default(60),
+    /** The cap of that delay; keep it under the clients' own timeouts (upsmon waits about 10 s). */
+    login_delay_max_s: z.number().positive().max(60).default(5),
+    /** Deprecated (there is no lockout any more): read as `login_delay_max_s` when given. */
+    login_block_s: z.number().positive().max(60).optional(),
+    /**
+     * Second names a UPS answers to over NUT, alias → UPS name (`{ ups: rack }`: Synology DSM and QNAP ask for a UPS
+     * called `ups`). Aliases are not in LIST UPS; LOGIN, FSD and NUMLOGINS count against the UPS itself.
+     */
+    aliases: z
+      .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a NUT UPS name such as ups'), z.string().min(1))
+      .default({}),
+    /**
+     * Advertise the server over mDNS as `_nut._tcp` (Home Assistant's NUT integration discovers it). Default: on when
+     * the server listens beyond loopback, off on loopback (nobody else could connect).
+     */
+    mdns: z.boolean().optional(),
     /** With both set, STARTTLS upgrades the connection; without, it answers ERR FEATURE-NOT-CONFIGURED. */
     tls_cert_file: z.string().min(1).optional(),
     tls_key_file: z.string().min(1).optional(),
@@ -82,6 +101,18 @@ export const nutSource = z.strictObject({
   /** Instant commands upsguard may relay to this UPS (e.g. shutdown.return); none by default. */
   allowed_commands: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)).default([]),
 });
+
+/** apcupsd's Network Information Server (apcaccess, Home Assistant's apcupsd integration): off by default. */
+export const apcupsdNisSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** apcupsd's NISIP; loopback unless told otherwise. */
+    listen: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(3551),
+    /** The UPS served (apcupsd serves one per port); default the first configured. */
+    ups: z.string().min(1).optional(),
+  })
+  .prefault({});
 
 export type NutServerConfig = z.output<typeof nutServerSchema>;
 export type NutSourceConfig = z.output<typeof nutSource>;

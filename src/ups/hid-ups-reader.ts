@@ -2,7 +2,14 @@ import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { readLogical, readValue, setValue, writeValue } from './hid/report-codec.js';
 import type { ReportType } from './hid/types.js';
 import { APC_USAGES, usageCode } from './hid/usage-tables.js';
-import { createUpsModel, type UpsCommand, type UpsModel, type UpsReading } from './pdc/index.js';
+import {
+  createUpsModel,
+  type CommandStep,
+  type UpsCommand,
+  type UpsModel,
+  type UpsReading,
+  type WritableVariable,
+} from './pdc/index.js';
 import { Listeners } from '../util/listeners.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { HidTransport } from './transport/hid-transport.js';
@@ -13,6 +20,20 @@ const sleepOn = (clock: Clock, ms: number): Promise<void> =>
   new Promise((resolve) => clock.setTimeout(resolve, Math.max(0, ms)));
 
 const key = (type: ReportType, id: number): string => `${type}:${id}`;
+
+/** What `upsc` shows under driver.* for usbhid-ups of NUT 2.8.0 with default parameters. */
+export function usbhidDriverVariables(subdriver: string): Record<string, string> {
+  return {
+    'driver.name': 'usbhid-ups',
+    'driver.parameter.pollfreq': '30',
+    'driver.parameter.pollinterval': '2',
+    'driver.parameter.port': 'auto',
+    'driver.parameter.synchronous': 'auto',
+    'driver.version': '2.8.0',
+    'driver.version.data': subdriver,
+    'driver.version.internal': '0.47',
+  };
+}
 
 /** DelayBeforeShutdown, and APC's APCDelayBeforeShutdown. */
 const SHUTDOWN_DELAY_USAGES: ReadonlySet<number> = new Set([
@@ -96,6 +117,24 @@ export class HidUpsReader implements UpsSource {
     return this.model?.commands ?? [];
   }
 
+  writableVariables(): readonly WritableVariable[] {
+    return this.model?.writable ?? [];
+  }
+
+  /** NUT's driver.* variables as usbhid-ups (NUT 2.8.0) would publish them for this device. */
+  driverVariables(): Readonly<Record<string, string>> {
+    if (!this.model) return {};
+    return usbhidDriverVariables(this.model.subdriver);
+  }
+
+  /** A device-backed writable variable (upsrw), through the same per-device queue as commands. */
+  setVariable(name: string, value: string): Promise<void> {
+    return this.queue.run(async () => {
+      const model = await this.ensureModel();
+      await this.runSteps(model, model.planSet(name, value));
+    });
+  }
+
   loadOffHonoursDelay(): boolean | null {
     const model = this.model;
     if (!model?.commands.includes('shutdown.return')) return model ? false : null;
@@ -123,6 +162,10 @@ export class HidUpsReader implements UpsSource {
       offDelay: opts.offDelay ?? this.options.offDelayS,
       onDelay: opts.onDelay ?? this.options.onDelayS,
     });
+    await this.runSteps(model, steps);
+  }
+
+  private async runSteps(model: UpsModel, steps: readonly CommandStep[]): Promise<void> {
     const written = new Map<number, Uint8Array>();
     for (const s of steps) {
       if (s.kind === 'wait') {

@@ -1,5 +1,5 @@
 import type { UpsSnapshot } from './events.js';
-import type { UpsCommand } from './pdc/index.js';
+import type { UpsCommand, WritableVariable } from './pdc/index.js';
 import type { SimulatedUps } from './sim/simulated-ups.js';
 import type { RelayStatus } from './transport/relay-transport.js';
 import type { UpsSourceInfo } from './ups-source.js';
@@ -25,6 +25,10 @@ export interface UpsHandle {
   supportedCommands(): readonly UpsCommand[];
   /** Goes through the device's own queue: commands from NUT, the runner and the jobs never interleave. */
   command(cmd: UpsCommand, opts?: { offDelay?: number; onDelay?: number }): Promise<void>;
+  /** NUT view extras (RW variables, SET VAR, driver.*): present when the source has them. */
+  writableVariables?(): readonly WritableVariable[];
+  setVariable?(name: string, value: string): Promise<void>;
+  driverVariables?(): Readonly<Record<string, string>>;
   /** Whether the load-off waits for its delay; null while unknown. */
   loadOffHonoursDelay(): boolean | null;
   /** The simulated UPS behind a sim source (demo, tests); undefined otherwise. */

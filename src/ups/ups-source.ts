@@ -1,5 +1,5 @@
 import type { Listeners } from '../util/listeners.js';
-import type { UpsCommand, UpsReading } from './pdc/index.js';
+import type { UpsCommand, UpsReading, WritableVariable } from './pdc/index.js';
 
 /**
  * A reading as a source yields it. `complete: false` marks a decode that did not follow a full read of the device
@@ -41,5 +41,11 @@ export interface UpsSource {
    * once, such as an APC Back-UPS CS's native shutdown.return); null while unknown.
    */
   loadOffHonoursDelay?(): boolean | null;
+  /** Variables a NUT client may set (upsrw), ups.delay.* included; absent or empty when none. */
+  writableVariables?(): readonly WritableVariable[];
+  /** Writes a device-backed writable variable; rejects UPS_COMMAND_INVALID for a value the device cannot take. */
+  setVariable?(name: string, value: string): Promise<void>;
+  /** driver.* variables as the NUT driver for this device would publish them. */
+  driverVariables?(): Readonly<Record<string, string>>;
   info(): UpsSourceInfo;
 }

@@ -1,6 +1,7 @@
 // Real NUT 2.8 clients (upsc, upscmd, upsrw) against upsguard's NUT server over a simulated CyberPower UPS.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
+import { usbhidDriverVariables } from '../../src/ups/hid-ups-reader.js';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { startSimApp } from '../helpers/demo-app.js';
@@ -42,7 +43,12 @@ describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('real NUT clients agai
 
   const expectedVars = (): Map<string, string> => {
     const s = app.monitors()[0]!.snapshot();
-    const vars: Record<string, string> = { ...s.variables, 'ups.status': s.status.join(' ') };
+    // The server adds driver.* as usbhid-ups 2.8.0 publishes them for this (CyberPower) device.
+    const vars: Record<string, string> = {
+      ...usbhidDriverVariables('CyberPower HID 0.6'),
+      ...s.variables,
+      'ups.status': s.status.join(' '),
+    };
     return new Map(
       Object.keys(vars)
         .sort()
@@ -92,15 +98,23 @@ describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('real NUT clients agai
 
   test('upscmd -l lists the commands the UPS supports, with NUT descriptions', async () => {
     const r = await run('upscmd', ['-l', target]);
+    // Every command usbhid-ups offers for the CP1500's fields (docs/nut-parity.md).
     const cmds = [
       'beeper.disable',
       'beeper.enable',
       'beeper.mute',
+      'beeper.off',
+      'beeper.on',
+      'load.off',
       'load.off.delay',
+      'load.on',
+      'load.on.delay',
       'shutdown.return',
       'shutdown.stayoff',
       'shutdown.stop',
+      'test.battery.start.deep',
       'test.battery.start.quick',
+      'test.battery.stop',
     ];
     expect(r.stdout.split('\n').slice(0, 2)).toEqual(['Instant commands supported on UPS [rack]:', '']);
     expect(r.stdout).toContain('beeper.mute - Temporarily mute the UPS beeper\n');
@@ -132,8 +146,12 @@ describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('real NUT clients agai
   test('upsrw lists the writable delays, sets one, and refuses bad values and users', async () => {
     const list = await run('upsrw', [target]);
     const v = expectedVars();
+    // The descriptor's writable settings with their RANGE (sorted, as upsd lists them), then the driver-side delays.
     expect(list.stdout).toBe(
-      `[ups.delay.shutdown]\nInterval to wait after shutdown with delay command (seconds)\nType: STRING\nMaximum length: 10\nValue: ${v.get('ups.delay.shutdown')}\n\n` +
+      `[battery.runtime.low]\nRemaining battery runtime when UPS switches to LB (seconds)\nType: RANGE NUMBER\nOption: "0-600" SELECTED\n\n` +
+        `[input.transfer.high]\nHigh voltage transfer point (V)\nType: RANGE NUMBER\nOption: "136-142" SELECTED\n\n` +
+        `[input.transfer.low]\nLow voltage transfer point (V)\nType: RANGE NUMBER\nOption: "78-88" SELECTED\n\n` +
+        `[ups.delay.shutdown]\nInterval to wait after shutdown with delay command (seconds)\nType: STRING\nMaximum length: 10\nValue: ${v.get('ups.delay.shutdown')}\n\n` +
         `[ups.delay.start]\nInterval to wait before (re)starting the load (seconds)\nType: STRING\nMaximum length: 10\nValue: ${v.get('ups.delay.start')}\n\n`,
     );
     const set = await run('upsrw', ['-s', 'ups.delay.shutdown=45', '-u', 'admin', '-p', 'adminpass', target]);

@@ -7,7 +7,7 @@ import type { Clock } from '../../util/clock.js';
 import { NutServer } from './nut-server.js';
 import type { NutServedUps } from './ups-view.js';
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
       version?: string;
@@ -36,7 +36,22 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
   const c = o.config.nut_server;
   if (!c.enabled) return null;
   const log = o.log.child({ part: 'nut-server' });
-  const server = new NutServer({
+  let server: NutServer;
+  try {
+    server = buildServer(o, c, log);
+    await server.start();
+  } catch (e) {
+    log.error({ err: errorMessage(e) }, `NUT server not started: ${errorMessage(e)}`);
+    o.onNotStarted?.(errorMessage(e));
+    return null;
+  }
+  const addr = server.address();
+  log.info({ host: addr?.host, port: addr?.port, ups: o.ups.map((u) => u.name) }, 'NUT server listening');
+  return server;
+}
+
+function buildServer(o: AppNutOptions, c: Config['nut_server'], log: Logger): NutServer {
+  return new NutServer({
     settings: {
       host: c.host,
       port: c.port,
@@ -48,7 +63,7 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
       handshakeTimeoutMs: c.handshake_timeout_ms,
       loginFailures: c.login_failures,
       loginFailureWindowMs: c.login_failure_window_s * 1000,
-      loginBlockMs: c.login_block_s * 1000,
+      loginBlockMs: (c.login_block_s ?? c.login_delay_max_s) * 1000,
       tlsCertFile: c.tls_cert_file === undefined ? undefined : resolve(o.baseDir, c.tls_cert_file),
       tlsKeyFile: c.tls_key_file === undefined ? undefined : resolve(o.baseDir, c.tls_key_file),
     },
@@ -61,18 +76,9 @@ export async function startNutServer(o: AppNutOptions): Promise<NutServer | null
       instcmds: u.instcmds,
     })),
     ups: o.ups,
+    aliases: c.aliases,
     clock: o.clock,
     log,
     version: packageVersion(),
   });
-  try {
-    await server.start();
-  } catch (e) {
-    log.error({ err: errorMessage(e) }, `NUT server not started: ${errorMessage(e)}`);
-    o.onNotStarted?.(errorMessage(e));
-    return null;
-  }
-  const addr = server.address();
-  log.info({ host: addr?.host, port: addr?.port, ups: o.ups.map((u) => u.name) }, 'NUT server listening');
-  return server;
 }

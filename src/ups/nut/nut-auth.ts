@@ -23,9 +23,21 @@ export type NutRight =
   | { readonly kind: 'INSTCMD'; readonly cmd: string };
 
 export interface LoginLimits {
-  readonly maxFailures: number;
+  /** Wrong passwords an address may send at full speed. */
+  readonly freeFailures: number;
+  /** An address that has not failed for this long starts afresh. */
   readonly windowMs: number;
-  readonly blockMs: number;
+  /** The cap of the growing delay. */
+  readonly maxDelayMs: number;
+}
+
+/** The first delay after the free failures; it doubles with each further failure up to the cap. */
+const FIRST_DELAY_MS = 250;
+const MAX_TRACKED_ADDRESSES = 10_000;
+
+interface FailureRecord {
+  failures: number;
+  lastFailureAt: number;
 }
 
 type KnownUser = NutUser & { hash: Buffer | null };
@@ -48,14 +60,16 @@ export function grants(user: NutUser, right: NutRight): boolean {
 }
 
 /**
- * Checks USERNAME/PASSWORD pairs against the configured users when a privileged command runs, and refuses an
- * address that keeps failing for a while. Failures are logged with the user name and address, never the password.
+ * Checks USERNAME/PASSWORD pairs against the configured users when a privileged command runs. An address that keeps
+ * sending wrong passwords is slowed down (a growing delay before each of its checks, capped), never locked out: a
+ * right password is always accepted, so a real upsmon that logs in after someone else's guessing still counts in
+ * NUMLOGINS and the primary waits for it. Failures are logged with the user name and address, never the password.
  */
 export class NutAuth {
   private readonly users: Map<string, KnownUser>;
   private readonly decoy = decoyPasswordHash();
   private readonly anyHashed: boolean;
-  private readonly failures = new Map<string, { times: number[]; blockedUntil: number; told: boolean }>();
+  private readonly failures = new Map<string, FailureRecord>();
 
   constructor(
     users: readonly NutUser[],
@@ -68,22 +82,14 @@ export class NutAuth {
     );
     this.anyHashed = users.some((u) => u.passwordHash !== undefined);
   }
-
   /** True when the credentials are right and the user holds the right. */
   async check(address: string, username: string, password: string, right: NutRight): Promise<boolean> {
-    const now = this.clock.now();
-    const record = this.failures.get(address);
-    if (record && record.blockedUntil > now) {
-      if (!record.told) {
-        record.told = true;
-        this.log.warn({ address, user: username }, 'NUT client refused: too many failed logins');
-      }
-      return false;
-    }
+    const wait = this.delayFor(address, this.clock.now());
+    if (wait > 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
     const user = this.users.get(username);
     const ok = user === undefined ? await this.decoyCheck(password) : await this.passwordMatches(user, password);
     if (!ok || user === undefined) {
-      this.fail(address, username, right.kind, now);
+      this.fail(address, username, right.kind, this.clock.now());
       return false;
     }
     this.failures.delete(address);
@@ -92,6 +98,15 @@ export class NutAuth {
       return false;
     }
     return true;
+  }
+
+  /** How long the address's next check waits: 0 for its first free failures, then 250 ms doubling, capped. */
+  delayFor(address: string, now: number): number {
+    const r = this.failures.get(address);
+    if (!r || now - r.lastFailureAt >= this.limits.windowMs) return 0;
+    const over = r.failures - this.limits.freeFailures;
+    if (over < 0) return 0;
+    return Math.min(this.limits.maxDelayMs, FIRST_DELAY_MS * 2 ** Math.min(over, 30));
   }
 
   /**
@@ -121,20 +136,19 @@ export class NutAuth {
   }
 
   private fail(address: string, username: string, command: string, now: number): void {
-    const record = this.failures.get(address) ?? { times: [], blockedUntil: 0, told: false };
-    record.times = record.times.filter((t) => now - t < this.limits.windowMs);
-    record.times.push(now);
-    if (record.times.length >= this.limits.maxFailures) {
-      record.blockedUntil = now + this.limits.blockMs;
-      record.times = [];
-      record.told = false;
-    }
+    const previous = this.failures.get(address);
+    const fresh = !previous || now - previous.lastFailureAt >= this.limits.windowMs;
+    const record: FailureRecord = { failures: fresh ? 1 : previous.failures + 1, lastFailureAt: now };
     this.failures.set(address, record);
-    // Bounded: an address that stops failing is forgotten once its window has passed.
-    if (this.failures.size > 10_000) {
-      for (const [a, r] of this.failures)
-        if (r.blockedUntil < now && r.times.every((t) => now - t >= this.limits.windowMs)) this.failures.delete(a);
+    // Bounded: addresses whose window has passed are forgotten first; past the cap the oldest entry goes.
+    if (this.failures.size > MAX_TRACKED_ADDRESSES) {
+      for (const [a, r] of this.failures) if (now - r.lastFailureAt >= this.limits.windowMs) this.failures.delete(a);
+      if (this.failures.size > MAX_TRACKED_ADDRESSES) this.failures.delete(this.failures.keys().next().value!);
     }
-    this.log.warn({ address, user: username, command }, 'NUT login failed');
+    const delayMs = this.delayFor(address, now);
+    this.log.warn(
+      { address, user: username, command, failures: record.failures, nextDelayMs: delayMs },
+      delayMs > 0 ? 'NUT login failed; slowing this address down' : 'NUT login failed',
+    );
   }
 }

@@ -4,12 +4,13 @@ import { quote } from './line-codec.js';
 import { HELP_TEXT, NUT_COMPAT_VERSION, PROTOCOL_VERSION, err, type NutErrorCode } from './protocol.js';
 import {
   availability,
-  checkDelayValue,
+  canonicalName,
+  checkValue,
   describeCommand,
   describeVariable,
-  isWritable,
   typeOf,
   variablesOf,
+  writableOf,
   type NutServedUps,
 } from './ups-view.js';
 
@@ -37,6 +38,7 @@ export interface Reply {
 export interface CommandContext {
   readonly verText: string;
   tlsAvailable(): boolean;
+  /** A UPS by any case of its name or of an alias (upsd compares names with strcasecmp). */
   find(name: string): NutServedUps | undefined;
   list(): readonly NutServedUps[];
   /** Async: a user with a scrypt password hash is checked off the event loop. */
@@ -48,6 +50,8 @@ export interface CommandContext {
   setFsd(ups: string, by: string): void;
   delays(ups: string): Readonly<Record<string, string>>;
   setDelay(ups: string, name: string, value: string): void;
+  /** Writes a device-backed RW variable; resolves false when the UPS refused or timed out. */
+  setVariable(ups: NutServedUps, name: string, value: string, by: string): Promise<boolean>;
   /** Runs an instant command; resolves false when the UPS refused or timed out. */
   instcmd(ups: NutServedUps, cmd: string, param: string | undefined, by: string): Promise<boolean>;
   readonly tracking: Map<string, 'PENDING' | 'SUCCESS' | 'FAILED'>;
@@ -134,6 +138,11 @@ function served(ctx: CommandContext, name: string): NutServedUps | NutErrorCode 
   return availability(ups.snapshot()) ?? ups;
 }
 
+function varsOf(ctx: CommandContext, ups: NutServedUps): Map<string, string> {
+  return variablesOf(ups.snapshot(), ctx.isFsd(ups.name), ctx.delays(ups.name), ups.driverVariables?.() ?? {});
+}
+
+/** Replies name the UPS and the variable as the client spelled them, as upsd's do. */
 function get(ctx: CommandContext, s: NutSession, args: readonly string[]): Reply {
   const [sub = '', name = '', item] = args;
   switch (sub.toUpperCase()) {
@@ -148,13 +157,13 @@ function get(ctx: CommandContext, s: NutSession, args: readonly string[]): Reply
       if (args.length < 2) return fail('INVALID-ARGUMENT');
       const ups = ctx.find(name);
       if (!ups) return fail('UNKNOWN-UPS');
-      return one(`UPSDESC ${ups.name} ${quote(ups.description ?? 'Unavailable')}`);
+      return one(`UPSDESC ${name} ${quote(ups.description ?? 'Unavailable')}`);
     }
     case 'NUMLOGINS': {
       if (args.length < 2) return fail('INVALID-ARGUMENT');
       const ups = served(ctx, name);
       if (typeof ups === 'string') return fail(ups);
-      return one(`NUMLOGINS ${ups.name} ${ctx.numLogins(ups.name)}`);
+      return one(`NUMLOGINS ${name} ${ctx.numLogins(ups.name)}`);
     }
     case 'VAR':
     case 'TYPE':
@@ -162,20 +171,22 @@ function get(ctx: CommandContext, s: NutSession, args: readonly string[]): Reply
     case 'CMDDESC': {
       if (item === undefined) return fail('INVALID-ARGUMENT');
       const kind = sub.toUpperCase();
-      if (kind === 'VAR' && item.startsWith('server.')) {
-        if (item === 'server.info') return one(`VAR ${name} ${item} ${quote(ctx.verText)}`);
-        if (item === 'server.version') return one(`VAR ${name} ${item} ${quote(NUT_COMPAT_VERSION)}`);
+      if (kind === 'VAR' && item.toLowerCase().startsWith('server.')) {
+        const v = item.toLowerCase();
+        if (v === 'server.info') return one(`VAR ${name} server.info ${quote(ctx.verText)}`);
+        if (v === 'server.version') return one(`VAR ${name} server.version ${quote(NUT_COMPAT_VERSION)}`);
+        return fail('VAR-NOT-SUPPORTED');
       }
       const ups = served(ctx, name);
       if (typeof ups === 'string') return fail(ups);
-      if (kind === 'DESC') return one(`DESC ${ups.name} ${item} ${quote(describeVariable(item))}`);
-      if (kind === 'CMDDESC') return one(`CMDDESC ${ups.name} ${item} ${quote(describeCommand(item))}`);
-      const vars = variablesOf(ups.snapshot(), ctx.isFsd(ups.name), ctx.delays(ups.name));
-      const value = vars.get(item);
-      if (value === undefined) return fail('VAR-NOT-SUPPORTED');
-      return one(
-        kind === 'VAR' ? `VAR ${ups.name} ${item} ${quote(value)}` : `TYPE ${ups.name} ${item} ${typeOf(item, vars)}`,
-      );
+      if (kind === 'DESC') return one(`DESC ${name} ${item} ${quote(describeVariable(item))}`);
+      if (kind === 'CMDDESC') return one(`CMDDESC ${name} ${item} ${quote(describeCommand(item))}`);
+      const vars = varsOf(ctx, ups);
+      const key = canonicalName(vars, item);
+      if (key === undefined) return fail('VAR-NOT-SUPPORTED');
+      if (kind === 'VAR') return one(`VAR ${name} ${item} ${quote(vars.get(key)!)}`);
+      const w = writableOf(ups, vars).find((x) => x.name === key);
+      return one(`TYPE ${name} ${item} ${typeOf(w)}`);
     }
     default:
       return fail('INVALID-ARGUMENT');
@@ -195,22 +206,30 @@ function list(ctx: CommandContext, args: readonly string[]): Reply {
   if (kind === 'CLIENT') {
     const ups = ctx.find(name);
     if (!ups) return fail('UNKNOWN-UPS');
+    // upsd names the UPS in CLIENT lines by its own name, and echoes the client's spelling everywhere else.
     const lines = ctx.clientAddresses(ups.name).map((a) => `CLIENT ${ups.name} ${a}`);
-    return { lines: [`BEGIN LIST CLIENT ${ups.name}`, ...lines, `END LIST CLIENT ${ups.name}`] };
+    return { lines: [`BEGIN LIST CLIENT ${name}`, ...lines, `END LIST CLIENT ${name}`] };
   }
   const ups = served(ctx, name);
   if (typeof ups === 'string') return fail(ups);
-  const vars = variablesOf(ups.snapshot(), ctx.isFsd(ups.name), ctx.delays(ups.name));
-  const head = kind === 'ENUM' || kind === 'RANGE' ? `${kind} ${ups.name} ${item ?? ''}` : `${kind} ${ups.name}`;
+  const vars = varsOf(ctx, ups);
+  const head = kind === 'ENUM' || kind === 'RANGE' ? `${kind} ${name} ${item ?? ''}` : `${kind} ${name}`;
   let body: string[] = [];
-  if (kind === 'VAR') body = [...vars].map(([k, v]) => `VAR ${ups.name} ${k} ${quote(v)}`);
-  else if (kind === 'RW')
-    body = [...vars].filter(([k]) => isWritable(k, vars)).map(([k, v]) => `RW ${ups.name} ${k} ${quote(v)}`);
-  else if (kind === 'CMD') body = [...ups.supportedCommands()].sort().map((c) => `CMD ${ups.name} ${c}`);
-  else if (!vars.has(item ?? '')) return fail('VAR-NOT-SUPPORTED');
+  if (kind === 'VAR') body = [...vars].map(([k, v]) => `VAR ${name} ${k} ${quote(v)}`);
+  else if (kind === 'RW') body = writableOf(ups, vars).map((w) => `RW ${name} ${w.name} ${quote(vars.get(w.name)!)}`);
+  else if (kind === 'CMD') body = [...ups.supportedCommands()].sort().map((c) => `CMD ${name} ${c}`);
+  else {
+    const key = canonicalName(vars, item ?? '');
+    if (key === undefined) return fail('VAR-NOT-SUPPORTED');
+    const w = writableOf(ups, vars).find((x) => x.name === key);
+    if (kind === 'ENUM') body = (w?.enum ?? []).map((v) => `ENUM ${name} ${item ?? ''} ${quote(v)}`);
+    else if (w?.range)
+      body = [`RANGE ${name} ${item ?? ''} ${quote(String(w.range.min))} ${quote(String(w.range.max))}`];
+  }
   return { lines: [`BEGIN LIST ${head}`, ...body, `END LIST ${head}`] };
 }
 
+/** upsd's order: UNKNOWN-UPS, the driver's state, ACCESS-DENIED, then VAR-NOT-SUPPORTED, READONLY and the value. */
 async function set(ctx: CommandContext, s: NutSession, args: readonly string[]): Promise<Reply> {
   const [sub = '', name = '', item, value] = args;
   if (sub.toUpperCase() === 'TRACKING' && args.length === 2) {
@@ -220,18 +239,28 @@ async function set(ctx: CommandContext, s: NutSession, args: readonly string[]):
     return one('OK');
   }
   if (sub.toUpperCase() !== 'VAR' || item === undefined || value === undefined) return fail('INVALID-ARGUMENT');
-  const known = ctx.find(name);
-  if (!known) return fail('UNKNOWN-UPS');
-  if (!(await ctx.authorize(s, { kind: 'SET' }))) return fail('ACCESS-DENIED');
   const ups = served(ctx, name);
   if (typeof ups === 'string') return fail(ups);
-  const vars = variablesOf(ups.snapshot(), ctx.isFsd(ups.name), ctx.delays(ups.name));
-  if (!vars.has(item)) return fail('VAR-NOT-SUPPORTED');
-  if (!isWritable(item, vars)) return fail('READONLY');
-  const problem = checkDelayValue(value);
+  if (!(await ctx.authorize(s, { kind: 'SET' }))) return fail('ACCESS-DENIED');
+  const vars = varsOf(ctx, ups);
+  const key = canonicalName(vars, item);
+  if (key === undefined) return fail('VAR-NOT-SUPPORTED');
+  const w = writableOf(ups, vars).find((x) => x.name === key);
+  if (!w) return fail('READONLY');
+  const problem = checkValue(w, value);
   if (problem) return fail(problem);
-  ctx.setDelay(ups.name, item, value);
-  return tracked(ctx, s, 'SUCCESS');
+  if (w.name.startsWith('ups.delay.')) {
+    ctx.setDelay(ups.name, w.name, value);
+    return tracked(ctx, s, 'SUCCESS');
+  }
+  const by = `${s.username ?? ''}@${s.address}`;
+  if (s.tracking) {
+    const id = randomUUID();
+    ctx.tracking.set(id, 'PENDING');
+    void ctx.setVariable(ups, w.name, value, by).then((ok) => ctx.tracking.set(id, ok ? 'SUCCESS' : 'FAILED'));
+    return one(`OK TRACKING ${id}`);
+  }
+  return (await ctx.setVariable(ups, w.name, value, by)) ? one('OK') : fail('SET-FAILED');
 }
 
 function tracked(ctx: CommandContext, s: NutSession, state: 'PENDING' | 'SUCCESS'): Reply {
@@ -241,14 +270,15 @@ function tracked(ctx: CommandContext, s: NutSession, state: 'PENDING' | 'SUCCESS
   return one(`OK TRACKING ${id}`);
 }
 
+/** upsd's order: UNKNOWN-UPS, the driver's state, CMD-NOT-SUPPORTED (any case), then ACCESS-DENIED. */
 async function instcmd(ctx: CommandContext, s: NutSession, args: readonly string[]): Promise<Reply> {
-  const [name = '', cmd, param] = args;
-  if (cmd === undefined) return fail('INVALID-ARGUMENT');
-  if (!ctx.find(name)) return fail('UNKNOWN-UPS');
-  if (!(await ctx.authorize(s, { kind: 'INSTCMD', cmd }))) return fail('ACCESS-DENIED');
+  const [name = '', given, param] = args;
+  if (given === undefined) return fail('INVALID-ARGUMENT');
   const ups = served(ctx, name);
   if (typeof ups === 'string') return fail(ups);
-  if (!(ups.supportedCommands() as readonly string[]).includes(cmd)) return fail('CMD-NOT-SUPPORTED');
+  const cmd = ups.supportedCommands().find((c) => c === given.toLowerCase());
+  if (cmd === undefined) return fail('CMD-NOT-SUPPORTED');
+  if (!(await ctx.authorize(s, { kind: 'INSTCMD', cmd }))) return fail('ACCESS-DENIED');
   if (param !== undefined && !/^\d{1,5}$/.test(param)) return fail('INVALID-ARGUMENT');
   const by = `${s.username ?? ''}@${s.address}`;
   if (s.tracking) {

@@ -26,8 +26,11 @@ export interface NutServerSettings {
   readonly idleTimeoutMs: number;
   readonly commandTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
+  /** Wrong passwords an address may send before its attempts are slowed down. */
   readonly loginFailures: number;
+  /** An address that stops failing for this long starts afresh. */
   readonly loginFailureWindowMs: number;
+  /** The cap of the growing delay before a slowed address's next check is answered. */
   readonly loginBlockMs: number;
   /** PEM files; both or neither. */
   readonly tlsCertFile?: string | undefined;
@@ -39,6 +42,8 @@ export interface NutServerOptions {
   readonly users: readonly NutUser[];
   /** The UPSes to publish, read live (names are fixed for the server's life). */
   readonly ups: readonly NutServedUps[];
+  /** Second names a UPS answers to (alias → UPS name), e.g. `ups`, which Synology DSM asks for. Not listed. */
+  readonly aliases?: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly log: Logger;
   readonly version: string;
@@ -116,12 +121,23 @@ export class NutServer {
     });
     this.auth = new NutAuth(
       options.users,
-      { maxFailures: settings.loginFailures, windowMs: settings.loginFailureWindowMs, blockMs: settings.loginBlockMs },
+      {
+        freeFailures: settings.loginFailures,
+        windowMs: settings.loginFailureWindowMs,
+        maxDelayMs: settings.loginBlockMs,
+      },
       options.clock,
       log,
     );
-    // upsd matches UPS names exactly.
-    this.byName = new Map(options.ups.map((u) => [u.name, u]));
+    // upsd compares UPS names with strcasecmp: keyed in lower case, aliases beside the names they stand for.
+    this.byName = new Map(options.ups.map((u) => [u.name.toLowerCase(), u]));
+    for (const [alias, target] of Object.entries(options.aliases ?? {})) {
+      const ups = this.byName.get(target.toLowerCase());
+      if (!ups) throw new UpsguardError(ErrorCode.ConfigInvalid, `NUT alias ${alias}: no UPS named ${target}`);
+      if (this.byName.has(alias.toLowerCase()) && this.byName.get(alias.toLowerCase()) !== ups)
+        throw new UpsguardError(ErrorCode.ConfigInvalid, `NUT alias ${alias} is already the name of another UPS`);
+      this.byName.set(alias.toLowerCase(), ups);
+    }
     this.ctx = this.context();
     this.quietLog = new RateLimitedLog({
       log,
@@ -194,11 +210,22 @@ export class NutServer {
 
   /** Sets the FSD latch on a UPS, as `FSD <ups>` does: ups.status reads `FSD …` until the server restarts. */
   setForcedShutdown(ups: string, by = 'upsguard'): void {
-    if (!this.byName.has(ups)) throw new UpsguardError(ErrorCode.NotFound, `no NUT UPS named ${JSON.stringify(ups)}`);
+    if (!this.options.ups.some((u) => u.name === ups))
+      throw new UpsguardError(ErrorCode.NotFound, `no NUT UPS named ${JSON.stringify(ups)}`);
     if (this.fsd.has(ups)) return;
     this.fsd.add(ups);
     this.options.log.warn({ ups, by }, 'NUT forced shutdown (FSD) set');
     this.events.emit('fsd', ups, by);
+  }
+
+  /**
+   * Clears the FSD latch once the restore after the outage begins (never while its run is going): NUT secondaries that
+   * boot are not told to shut down again. upsd has no such command; here the appliance owns the latch.
+   */
+  clearForcedShutdown(ups: string, by = 'upsguard'): boolean {
+    if (!this.fsd.delete(ups)) return false;
+    this.options.log.warn({ ups, by }, 'NUT forced shutdown (FSD) cleared');
+    return true;
   }
 
   isForcedShutdown(ups: string): boolean {
@@ -224,7 +251,7 @@ export class NutServer {
     const role = new Map(this.options.users.map((u) => [u.name, u.upsmon ?? null]));
     return {
       clients: [...this.logins.values()].map((l) => ({ ...l, upsmon: role.get(l.user) ?? null })),
-      ups: [...this.byName.keys()].map((name) => ({ name, fsd: this.fsd.has(name), logins: this.numLogins(name) })),
+      ups: this.options.ups.map(({ name }) => ({ name, fsd: this.fsd.has(name), logins: this.numLogins(name) })),
     };
   }
 
@@ -238,7 +265,7 @@ export class NutServer {
     return {
       verText: verText(o.version),
       tlsAvailable: () => this.tlsContext !== null,
-      find: (name) => this.byName.get(name),
+      find: (name) => this.byName.get(name.toLowerCase()),
       list: () => o.ups,
       authorize: async (s, right) =>
         s.username !== undefined &&
@@ -263,9 +290,23 @@ export class NutServer {
         this.delayOverrides.set(ups, { ...this.delayOverrides.get(ups), [name]: value });
         o.log.info({ ups, variable: name, value }, 'NUT variable set');
       },
+      setVariable: (ups, name, value, by) => this.setVariable(ups, name, value, by),
       instcmd: (ups, cmd, param, by) => this.instcmd(ups, cmd, param, by),
       tracking: this.tracking,
     };
+  }
+
+  private async setVariable(ups: NutServedUps, name: string, value: string, by: string): Promise<boolean> {
+    const log = this.options.log;
+    if (!ups.setVariable) return false;
+    log.warn({ ups: ups.name, variable: name, value, by }, 'NUT variable set');
+    try {
+      await withTimeout(ups.setVariable(name, value), this.options.settings.commandTimeoutMs, `SET VAR ${name}`);
+      return true;
+    } catch (e) {
+      log.error({ ups: ups.name, variable: name, err: errorMessage(e) }, 'NUT variable set failed');
+      return false;
+    }
   }
 
   private async instcmd(ups: NutServedUps, cmd: string, param: string | undefined, by: string): Promise<boolean> {

@@ -9,12 +9,29 @@ import { isWritable, logicalToPhysical } from '../hid/report-codec.js';
 import type { HidField } from '../hid/types.js';
 import type { CommandContext, VendorProfile } from './quirks/profile.js';
 import { UPS_COMMANDS, type CommandStep, type UpsCommand } from './types.js';
-import { BEEPER_PATHS, SHUTDOWN_DELAY_PATHS, STARTUP_DELAY_PATHS, TEST_PATHS } from './variable-map.js';
+import {
+  BEEPER_PATHS,
+  REBOOT_DELAY_PATHS,
+  SHUTDOWN_DELAY_PATHS,
+  STARTUP_DELAY_PATHS,
+  TEST_PATHS,
+} from './variable-map.js';
 
 /** NUT waits this long between the two delay writes: some Tripp Lite units drop commands that come too fast. */
 export const COMMAND_GAP_MS = 125;
 const AUTO_RESTART_PATH = 'UPS.PowerConverter.Input.[1].AutomaticRestart';
-const BEEPER_VALUES = { 'beeper.disable': 1, 'beeper.enable': 2, 'beeper.mute': 3 } as const;
+/** AudibleAlarmControl values; beeper.on/off are NUT's older names for enable/mute. */
+const BEEPER_VALUES = {
+  'beeper.disable': 1,
+  'beeper.enable': 2,
+  'beeper.mute': 3,
+  'beeper.on': 2,
+  'beeper.off': 3,
+} as const;
+/** The PDC Test usage: 1 quick, 2 deep (until low battery), 3 abort. */
+const TEST_VALUES = { 'test.battery.start.quick': 1, 'test.battery.start.deep': 2, 'test.battery.stop': 3 } as const;
+/** usbhid-ups restarts the load this many seconds after shutdown.reboot cuts it. */
+const REBOOT_DELAY_S = 10;
 
 function writable(desc: ParsedReportDescriptor, paths: readonly string[]): HidField | undefined {
   for (const p of paths) {
@@ -28,6 +45,7 @@ export interface CommandFields {
   shutdown?: HidField;
   startup?: HidField;
   nativeReturn?: HidField;
+  reboot?: HidField;
   test?: HidField;
   beeper?: HidField;
   autoRestart?: HidField;
@@ -38,6 +56,7 @@ export function commandFields(desc: ParsedReportDescriptor, profile: VendorProfi
     shutdown: writable(desc, [...SHUTDOWN_DELAY_PATHS, ...(profile.delayPaths?.shutdown ?? [])]),
     startup: writable(desc, [...STARTUP_DELAY_PATHS, ...(profile.delayPaths?.startup ?? [])]),
     nativeReturn: writable(desc, profile.nativeReturnPaths ?? []),
+    reboot: writable(desc, REBOOT_DELAY_PATHS),
     test: writable(desc, TEST_PATHS),
     beeper: writable(desc, BEEPER_PATHS),
     autoRestart: writable(desc, [AUTO_RESTART_PATH]),
@@ -46,16 +65,24 @@ export function commandFields(desc: ParsedReportDescriptor, profile: VendorProfi
 
 export function supportedCommands(fields: CommandFields, profile: VendorProfile, ctx: CommandContext): UpsCommand[] {
   if (profile.supportedCommands) return [...profile.supportedCommands(ctx)];
+  const { shutdown, startup, test, beeper } = fields;
   const has: Record<UpsCommand, boolean> = {
-    'shutdown.return':
-      (fields.shutdown !== undefined && fields.startup !== undefined) || fields.nativeReturn !== undefined,
-    'load.off.delay': fields.shutdown !== undefined,
-    'shutdown.stayoff': fields.shutdown !== undefined && fields.startup !== undefined,
-    'shutdown.stop': fields.shutdown !== undefined,
-    'test.battery.start.quick': fields.test !== undefined,
-    'beeper.disable': fields.beeper !== undefined,
-    'beeper.enable': fields.beeper !== undefined,
-    'beeper.mute': fields.beeper !== undefined,
+    'shutdown.return': (shutdown !== undefined && startup !== undefined) || fields.nativeReturn !== undefined,
+    'load.off.delay': shutdown !== undefined,
+    'shutdown.stayoff': shutdown !== undefined && startup !== undefined,
+    'shutdown.stop': shutdown !== undefined,
+    'shutdown.reboot': fields.reboot !== undefined,
+    'load.off': shutdown !== undefined,
+    'load.on': startup !== undefined,
+    'load.on.delay': startup !== undefined,
+    'test.battery.start.quick': test !== undefined,
+    'test.battery.start.deep': test !== undefined,
+    'test.battery.stop': test !== undefined,
+    'beeper.disable': beeper !== undefined,
+    'beeper.enable': beeper !== undefined,
+    'beeper.mute': beeper !== undefined,
+    'beeper.on': beeper !== undefined,
+    'beeper.off': beeper !== undefined,
   };
   return UPS_COMMANDS.filter((c) => has[c]);
 }
@@ -137,11 +164,26 @@ export function planGeneric(
     }
     case 'shutdown.stop':
       return [write(fields.shutdown ?? unsupported(), -1)];
+    case 'shutdown.reboot':
+      return [write(fields.reboot ?? unsupported(), REBOOT_DELAY_S)];
+    case 'load.off':
+      return [write(fields.shutdown ?? unsupported(), 0)];
+    case 'load.on':
+      return [write(fields.startup ?? unsupported(), 0)];
+    case 'load.on.delay': {
+      checkDelay('onDelay', ctx.onDelay);
+      const f = fields.startup ?? unsupported();
+      return [write(f, deviceDelay(f, ctx.onDelay, minutes))];
+    }
     case 'test.battery.start.quick':
-      return [write(fields.test ?? unsupported(), 1)];
+    case 'test.battery.start.deep':
+    case 'test.battery.stop':
+      return [write(fields.test ?? unsupported(), TEST_VALUES[cmd])];
     case 'beeper.disable':
     case 'beeper.enable':
     case 'beeper.mute':
+    case 'beeper.on':
+    case 'beeper.off':
       return [write(fields.beeper ?? unsupported(), BEEPER_VALUES[cmd])];
   }
 }

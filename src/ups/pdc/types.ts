@@ -22,26 +22,38 @@ export interface UpsReading {
   status: string[];
 }
 
-export type UpsCommand =
-  | 'shutdown.return'
-  | 'load.off.delay'
-  | 'shutdown.stayoff'
-  | 'shutdown.stop'
-  | 'test.battery.start.quick'
-  | 'beeper.disable'
-  | 'beeper.enable'
-  | 'beeper.mute';
-
-export const UPS_COMMANDS: readonly UpsCommand[] = [
+/** Instant commands as usbhid-ups names them; a device offers those whose HID fields its descriptor has. */
+export const UPS_COMMANDS = [
   'shutdown.return',
   'load.off.delay',
   'shutdown.stayoff',
   'shutdown.stop',
+  'shutdown.reboot',
+  'load.off',
+  'load.on',
+  'load.on.delay',
   'test.battery.start.quick',
+  'test.battery.start.deep',
+  'test.battery.stop',
   'beeper.disable',
   'beeper.enable',
   'beeper.mute',
-];
+  'beeper.on',
+  'beeper.off',
+] as const;
+
+export type UpsCommand = (typeof UPS_COMMANDS)[number];
+
+/**
+ * A variable a NUT client may SET (upsrw), as usbhid-ups publishes it: `STRING:<length>` with an optional ENUM or
+ * RANGE. `field` is the HID field written, absent for driver-side settings (ups.delay.*).
+ */
+export interface WritableVariable {
+  readonly name: string;
+  readonly length: number;
+  readonly enum?: readonly string[];
+  readonly range?: { readonly min: number; readonly max: number };
+}
 
 export type CommandStep = { kind: 'write'; field: HidField; value: number } | { kind: 'wait'; ms: number };
 
@@ -70,6 +82,12 @@ export interface UpsModel {
   readonly commands: readonly UpsCommand[];
   fieldFor(variable: string): HidField | undefined;
   decode(reports: ReportSource, strings?: StringLookup): UpsReading;
+  /** Variables a client may set on this device (NUT's RW), ups.delay.* included. */
+  readonly writable: readonly WritableVariable[];
+  /** The usbhid-ups subdriver this device would get, as NUT's driver.version.data names it. */
+  readonly subdriver: string;
+  /** The HID writes that set a device-backed writable variable; throws UPS_COMMAND_INVALID for a bad value. */
+  planSet(name: string, value: string): CommandStep[];
   /** Delays in seconds; each write value is what writeValue() takes for that field. */
   planCommand(cmd: UpsCommand, opts?: { offDelay?: number; onDelay?: number }): CommandStep[];
 }

@@ -21,8 +21,10 @@ import type {
   UpsCommand,
   UpsModel,
   UpsReading,
+  WritableVariable,
 } from './types.js';
 import { GENERIC_VARIABLES, formatWith, type VariableSpec } from './variable-map.js';
+import { DRIVER_SIDE_WRITABLE, GENERIC_WRITABLE, planSet, resolveWritable, type ResolvedWritable } from './writable.js';
 
 interface Resolved<S> {
   readonly spec: S;
@@ -54,6 +56,9 @@ class PdcModel implements UpsModel {
   readonly quickReports: readonly ReportRef[];
   readonly fullReports: readonly ReportRef[];
   readonly commands: readonly UpsCommand[];
+  readonly writable: readonly WritableVariable[];
+  readonly subdriver: string;
+  private readonly resolvedWritable: readonly ResolvedWritable[];
   private readonly variables: readonly Resolved<VariableSpec>[];
   private readonly statusSources: readonly Resolved<StatusSpec>[];
   private readonly fields: ReturnType<typeof commandFields>;
@@ -70,6 +75,17 @@ class PdcModel implements UpsModel {
     this.statusSources = resolve(descriptor, [...GENERIC_STATUS, ...(profile.status ?? [])]);
     this.fields = commandFields(descriptor, profile);
     this.commands = supportedCommands(this.fields, profile, this.commandContext(0, 0));
+    this.subdriver = profile.subdriver ?? 'Generic HID 0.1';
+    const fieldsOf = (name: string): (ParsedField | undefined)[] =>
+      this.variables.filter((r) => r.spec.name === name).map((r) => r.feature);
+    const driverSide: ResolvedWritable[] = DRIVER_SIDE_WRITABLE.filter((n) =>
+      n === 'ups.delay.shutdown' ? this.fields.shutdown : this.fields.startup,
+    ).map((name) => ({ name, length: 10 }));
+    this.resolvedWritable = [
+      ...resolveWritable([...(profile.writable ?? []), ...GENERIC_WRITABLE], fieldsOf),
+      ...driverSide,
+    ];
+    this.writable = this.resolvedWritable.map(({ field: _field, limits: _limits, ...w }) => w);
     const preferred = (r: Resolved<unknown>): HidField | undefined => r.feature ?? r.input;
     const quick = [
       ...this.variables.filter((r) => r.spec.quick === true).map(preferred),
@@ -160,6 +176,10 @@ class PdcModel implements UpsModel {
 
   private commandContext(offDelay: number, onDelay: number): CommandContext {
     return { descriptor: this.descriptor, offDelay, onDelay };
+  }
+
+  planSet(name: string, value: string): CommandStep[] {
+    return planSet(this.resolvedWritable, name, value);
   }
 
   planCommand(cmd: UpsCommand, opts: { offDelay?: number; onDelay?: number } = {}): CommandStep[] {

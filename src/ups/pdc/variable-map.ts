@@ -196,6 +196,7 @@ export const GENERIC_VARIABLES: readonly VariableSpec[] = [
 /** Paths of the load-off/on delay fields, in NUT's preference order (APC Back-UPS ES adds its own). */
 export const SHUTDOWN_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeShutdown`);
 export const STARTUP_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeStartup`);
+export const REBOOT_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeReboot`);
 export const TEST_PATHS = [
   'UPS.BatterySystem.Battery.Test',
   'UPS.Battery.Test',

@@ -23,6 +23,12 @@ export interface NutUpsView {
  * GET /api/nut. `listening` with its address, or `disabled` (nut_server.enabled: false) or `failed` with why (the
  * port was in use, say).
  */
+/** The `_nut._tcp` mDNS advertisement: off (loopback, or configured off), advertising under a name, or failed. */
+export type NutMdnsView =
+  | { readonly state: 'off'; readonly reason: string }
+  | { readonly state: 'advertising'; readonly name: string; readonly port: number }
+  | { readonly state: 'failed'; readonly reason: string };
+
 export interface NutStateResponse {
   readonly state: 'listening' | 'disabled' | 'failed';
   readonly host: string | null;
@@ -31,6 +37,8 @@ export interface NutStateResponse {
   readonly reason: string | null;
   readonly clients: readonly NutClientView[];
   readonly ups: readonly NutUpsView[];
+  /** Absent where the server runs without the app (web-only rigs). */
+  readonly mdns?: NutMdnsView;
 }
 
 /** An instant command the UPS supports. */

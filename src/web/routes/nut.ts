@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { NutServer } from '../../ups/nut/nut-server.js';
-import type { NutStateResponse } from '../api-types/nut.js';
+import type { NutMdnsView, NutStateResponse } from '../api-types/nut.js';
 import type { WebRouteOptions } from '../deps.js';
 
 /** The part of the NUT server the console reads. */
@@ -10,7 +10,11 @@ export type NutServerReader = Pick<NutServer, 'address' | 'overview'>;
  * The NUT server's state as GET /api/nut shows it, from the running server (or null) and why it is not running
  * ("disabled", or the start failure such as the port being in use).
  */
-export function nutState(server: NutServerReader | null, whyNot: string | null): NutStateResponse {
+export function nutState(server: NutServerReader | null, whyNot: string | null, mdns?: NutMdnsView): NutStateResponse {
+  return { ...nutServerState(server, whyNot), ...(mdns ? { mdns } : {}) };
+}
+
+function nutServerState(server: NutServerReader | null, whyNot: string | null): NutStateResponse {
   const addr = server?.address() ?? null;
   if (!server || !addr) {
     const disabled = whyNot === 'disabled';

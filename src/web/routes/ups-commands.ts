@@ -8,7 +8,13 @@ import type { WebDeps, WebRouteOptions } from '../deps.js';
 import type { JsonSchemaProvider } from '../plugins/json-schema.js';
 
 /** Commands that cut (or may cut) the load: the request must name the UPS to confirm. */
-const CUTS_POWER: ReadonlySet<UpsCommand> = new Set(['shutdown.return', 'load.off.delay', 'shutdown.stayoff']);
+const CUTS_POWER: ReadonlySet<UpsCommand> = new Set([
+  'shutdown.return',
+  'load.off.delay',
+  'shutdown.stayoff',
+  'shutdown.reboot',
+  'load.off',
+]);
 
 /** Operators may beep and test; everything that touches the load or its delays is an admin's. */
 export function commandAccess(cmd: string): 'operator' | 'admin' {

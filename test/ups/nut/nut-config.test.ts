@@ -18,7 +18,8 @@ describe('NUT configuration', () => {
       handshake_timeout_ms: 10_000,
       login_failures: 5,
       login_failure_window_s: 60,
-      login_block_s: 60,
+      login_delay_max_s: 5,
+      aliases: {},
     });
   });
 

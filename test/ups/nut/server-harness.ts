@@ -135,6 +135,10 @@ export class LineClient {
       });
     }
   }
+  /** What has arrived and not been read yet. */
+  buffered(): string {
+    return this.buf;
+  }
   waitClosed(timeoutMs = 3000): Promise<boolean> {
     return new Promise((resolve) => {
       if (this.closed) {

@@ -31,6 +31,7 @@ const variables = (): VariableSpec[] => [
 
 export const apcProfile: VendorProfile = {
   name: 'apc',
+  subdriver: 'APC HID 0.98',
   matches: (d) => d.vendorId === 0x051d,
   usageNames: APC_USAGES,
   variables,

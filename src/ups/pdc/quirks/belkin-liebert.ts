@@ -30,6 +30,7 @@ const belkinVariables = (): VariableSpec[] => [
 
 export const belkinProfile: VendorProfile = {
   name: 'belkin',
+  subdriver: 'Belkin HID 0.18',
   matches: (d) => d.vendorId === 0x050d,
   usageNames: BELKIN_USAGES,
   variables: belkinVariables,
@@ -44,12 +45,14 @@ export const belkinProfile: VendorProfile = {
 export const liebertProfile: VendorProfile = {
   ...belkinProfile,
   name: 'liebert',
+  subdriver: 'Liebert HID 0.4',
   matches: (d) => d.vendorId === 0x10af,
   defaultMfr: 'Liebert',
 };
 
 export const phoenixtecProfile: VendorProfile = {
   name: 'phoenixtec',
+  subdriver: 'Phoenixtec HID 0.1',
   matches: (d, desc) =>
     d.vendorId === 0x06da && !desc.fields.some((f) => MGE_USAGES.some(([u]) => u === f.usage && u !== MGE_UNDEFINED)),
   usageNames: [],

@@ -81,6 +81,7 @@ function variables(productId: number): () => VariableSpec[] {
 
 export const cyberpowerProfile: VendorProfile = {
   name: 'cyberpower',
+  subdriver: 'CyberPower HID 0.6',
   matches: (d) => d.vendorId === 0x0764 || (d.vendorId === 0x0483 && d.productId === 0xa430),
   usageNames: CPS_USAGES,
   fixDescriptor: (desc, device) =>

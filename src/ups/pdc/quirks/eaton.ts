@@ -37,6 +37,9 @@ const variables = (): VariableSpec[] => [
 
 export const eatonProfile: VendorProfile = {
   name: 'eaton',
+  subdriver: 'MGE HID 1.46',
+  // mge-hid offers the output voltage as a choice.
+  writable: [{ name: 'output.voltage.nominal', length: 5, enum: ['200', '208', '220', '230', '240'] }],
   matches: (d) => MGE_IDS.some(([v, p]) => d.vendorId === v && d.productId === p),
   usageNames: MGE_USAGES,
   variables,

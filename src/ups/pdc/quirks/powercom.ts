@@ -60,6 +60,7 @@ const BEEPER: Readonly<Record<number, string>> = { 1: 'enabled', 2: 'disabled' }
 
 export const powercomProfile: VendorProfile = {
   name: 'powercom',
+  subdriver: 'PowerCOM HID 0.7',
   matches: (d) => d.vendorId === 0x0d9f,
   usageNames: POWERCOM_USAGES,
   variables,
@@ -92,9 +93,8 @@ export const powercomProfile: VendorProfile = {
       }
       case 'test.battery.start.quick':
         return undefined;
-      case 'load.off.delay':
-      case 'shutdown.stop':
-      case 'beeper.mute':
+      default:
+        // The delay registers of the generic plans are not this family's.
         return unsupported();
     }
   },

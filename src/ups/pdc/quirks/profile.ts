@@ -4,6 +4,7 @@ import type { UsageNameTable } from '../../hid/usage-tables.js';
 import type { StatusSpec } from '../status.js';
 import type { CommandStep, DeviceInfo, StringLookup, UpsCommand } from '../types.js';
 import type { VariableSpec } from '../variable-map.js';
+import type { WritableSpec } from '../writable.js';
 
 export interface CommandContext {
   readonly descriptor: ParsedReportDescriptor;
@@ -39,6 +40,10 @@ export interface VendorProfile {
   readonly defaultMfr?: string;
   /** ups.model and extra identity variables from the product string. */
   readonly identity?: (ctx: IdentityContext) => Record<string, string>;
+  /** RW variables this family adds before the generic ones (NUT's ENUMs, say). */
+  readonly writable?: readonly WritableSpec[];
+  /** usbhid-ups's subdriver name and version (NUT 2.8.0), published as driver.version.data. */
+  readonly subdriver?: string;
   /** A vendor-specific plan, or undefined to use the generic one. */
   readonly planCommand?: (cmd: UpsCommand, ctx: CommandContext) => CommandStep[] | undefined;
   readonly supportedCommands?: (ctx: CommandContext) => readonly UpsCommand[];

@@ -10,6 +10,7 @@ const PC = 'UPS.PowerConverter.PresentStatus';
 
 export const tripliteProfile: VendorProfile = {
   name: 'tripplite',
+  subdriver: 'TrippLite HID 0.85',
   matches: (d) => d.vendorId === 0x09ae || (d.vendorId === 0x03f0 && [0x0001, 0x1fe0, 0x1fe1].includes(d.productId)),
   usageNames: TRIPPLITE_USAGES,
   variables: () => [
