@@ -15,6 +15,7 @@ import { SimTransport } from '../ups/transport/sim-transport.js';
 import { systemClock } from '../util/clock.js';
 import { PartList } from '../app/part.js';
 import { parseOptions } from './args.js';
+import { SystemdNotify } from '../app/systemd-notify.js';
 
 const VALUE_FLAGS = [
   'config',
@@ -98,7 +99,8 @@ export async function runRelay(
   }
   if (positional.length > 0) throw new UpsguardError(ErrorCode.CliUsage, `unexpected argument ${positional[0] ?? ''}`);
 
-  const log = createLogger({ level: process.env.UPSGUARD_LOG_LEVEL ?? 'info' });
+  // Readable lines under journald or on a terminal, JSON on a pipe: as `serve` does.
+  const log = createLogger({ level: process.env.UPSGUARD_LOG_LEVEL ?? 'info', format: 'auto' });
   const listen = parseListen(settings.listen);
   const keys = settings.insecure ? null : settings.keys_file ? loadPskFile(settings.keys_file) : null;
   const clock = systemClock;
@@ -144,6 +146,8 @@ export async function runRelay(
   });
   // The same shape as the appliance: parts started in order, stopped in reverse within a bounded time.
   const parts = new PartList(log);
+  const systemd = new SystemdNotify({ log, env: process.env });
+  systemd.start();
   try {
     if (simulated) {
       const sim = simulated;
@@ -190,7 +194,9 @@ export async function runRelay(
       `upsguard relay listening on ${shown}:${addr.port} (${settings.insecure ? 'plain TCP, loopback only' : 'TLS 1.3 PSK'}), exporting ${name}`,
     );
     log.info({ listen: `${shown}:${addr.port}`, device: name }, 'relay agent started');
+    systemd.ready(`listening on ${shown}:${addr.port}, exporting ${name}`);
     const signal = await stopSignal;
+    systemd.stopping();
     log.info({ signal }, 'relay agent stopping');
     return 0;
   } catch (e) {
@@ -198,5 +204,6 @@ export async function runRelay(
     return 1;
   } finally {
     await parts.stopAll(5000);
+    systemd.stop();
   }
 }

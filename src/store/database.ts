@@ -45,7 +45,7 @@ export function migrate(db: Db, list: readonly Migration[]): void {
   const newest = list.reduce((m, x) => Math.max(m, x.version), 0);
   if (current > newest) {
     throw new UpsguardError(
-      ErrorCode.StoreFailure,
+      ErrorCode.StoreTooNew,
       `the store is at schema version ${current}, newer than this upsguard knows (${newest}); upgrade upsguard`,
     );
   }

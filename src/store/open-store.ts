@@ -1,5 +1,5 @@
 import { existsSync, renameSync } from 'node:fs';
-import { errorMessage } from '../errors.js';
+import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
 import { openDatabase } from './database.js';
@@ -18,13 +18,15 @@ const CORRUPT = /SQLITE_(CORRUPT|NOTADB)|file is not a database|malformed/i;
 /**
  * Opens the store for the appliance. A corrupt file is moved aside (with its WAL) and a new one made; a store that
  * cannot be opened at all (read-only, full, no permission) does not stop the appliance: it runs on a store in memory
- * and keeps trying the file. Either way the UPS is watched.
+ * and keeps trying the file. Either way the UPS is watched. A store written by a newer upsguard is refused (thrown).
  */
 export function openStore(o: OpenStoreOptions): FailoverDb {
   const options = { path: o.path, clock: o.clock, retryMs: o.retryMs, onHealth: o.onHealth };
   try {
     return new FailoverDb(openDatabase(o.path), options);
   } catch (first) {
+    // A newer upsguard's store is its data, not damage: starting on memory would hide that the upgrade was undone.
+    if (first instanceof UpsguardError && first.code === ErrorCode.StoreTooNew) throw first;
     if (o.path !== ':memory:' && existsSync(o.path) && CORRUPT.test(`${codeOf(first)} ${errorMessage(first)}`)) {
       const aside = `${o.path}.corrupt-${new Date(o.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
       try {
