@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
  * when the process may give it away. A path that is a symlink is written where it points: renaming over the link
  * would replace the link. Errors are the filesystem's own; callers say what they were writing.
  */
-export function writeFileAtomic(path: string, text: string, mode?: number): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array, mode?: number): void {
   // Without a mode there must be a file to take it from: statSync then throws the filesystem's ENOENT for it.
   const existing = mode === undefined ? statSync(path) : statIfExists(path);
   const file = existing === null ? path : realpathSync(path);
@@ -35,7 +35,8 @@ export function writeFileAtomic(path: string, text: string, mode?: number): void
       // The umask may have narrowed the mode given to open; the file gets exactly this one, before any data.
       fchmodSync(fd, finalMode);
       if (existing !== null) keepOwner(fd, existing);
-      writeSync(fd, text);
+      if (typeof text === 'string') writeSync(fd, text);
+      else for (let at = 0; at < text.length;) at += writeSync(fd, text, at);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

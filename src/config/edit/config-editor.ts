@@ -120,13 +120,7 @@ export class ConfigEditor {
     } else {
       this.memory = r.raw;
     }
-    const next = sectionOf(r.config, section);
-    const config =
-      section === 'policy'
-        ? this.o.live.setPolicy(r.config.policy)
-        : this.o.live.setPlan(next as Config['shutdown']['plan']);
-    await this.o.applied?.(section, config);
-    for (const fn of [...this.appliedListeners]) fn(section);
+    await this.putInForce(section, r.config);
     return {
       saved: this.file !== null,
       applied: true,
@@ -135,6 +129,28 @@ export class ConfigEditor {
       differences: r.differences,
       auditDetail: describeDifferences(section, r.differences),
     };
+  }
+
+  /**
+   * Puts `section` of a config validated whole in force: the live config, the `applied` hook, then the listeners.
+   * A reload of the file (SIGHUP) goes through here as a page edit does.
+   */
+  async putInForce(section: EditableSection, validated: Readonly<Config>): Promise<Readonly<Config>> {
+    const config =
+      section === 'policy' ? this.o.live.setPolicy(validated.policy) : this.o.live.setPlan(validated.shutdown.plan);
+    await this.o.applied?.(section, config);
+    for (const fn of [...this.appliedListeners]) fn(section);
+    return config;
+  }
+
+  /**
+   * The file was read again and put in force (a reload): it is the base of the next edit, so a save after a reload
+   * is not refused as "changed on disk".
+   */
+  adoptFile(): void {
+    if (this.file === null) return;
+    this.text = readFileSync(this.file, 'utf8');
+    this.fingerprint = sha256(this.text);
   }
 
   /** Called after each edit is in force (and the `applied` hook has run); returns the unsubscribe. */

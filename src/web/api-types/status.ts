@@ -1,5 +1,6 @@
 // Type-only: GET /api/status and the SSE `snapshot` message. The page imports these with `import type`.
 import type { CommsState } from '../../ups/events.js';
+import type { NutMdnsView } from './nut.js';
 import type { RelayStatus } from '../../ups/transport/relay-transport.js';
 
 /** The power state in one word, from ups.status and comms; `unknown` until the UPS has been read. */
@@ -85,9 +86,30 @@ export interface StoreView {
   reason: string | null;
 }
 
+/**
+ * The NUT server in brief (GET /api/nut has the clients): listening on what, or `disabled`, or `failed` with why
+ * (the port was in use, say).
+ */
+export interface NutServerSummary {
+  readonly state: 'listening' | 'disabled' | 'failed';
+  readonly host: string | null;
+  readonly port: number | null;
+  readonly reason: string | null;
+  /** Connections LOGINed to any UPS. */
+  readonly clients: number;
+  /** The `_nut._tcp` advertisement; null where unknown. */
+  readonly mdns: NutMdnsView | null;
+}
+
 /** GET /api/status */
 export interface StatusResponse {
   readonly generatedAt: string;
   readonly ups: readonly UpsStatusView[];
   readonly store: StoreView;
+  /** null when this server has no NUT part (web-only rigs). */
+  readonly nut: NutServerSummary | null;
+  /** The running upsguard's version (package.json). */
+  readonly version: string;
+  /** Seconds since the service process started. */
+  readonly uptimeS: number;
 }
