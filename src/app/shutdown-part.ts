@@ -51,6 +51,7 @@ export class ShutdownPart implements Part {
       sources: o.sources(),
       recordEvent: o.recordEvent,
       setFsd: (ups) => o.nut()?.setForcedShutdown(ups),
+      clearFsd: (ups) => o.nut()?.clearForcedShutdown(ups),
       nutServer: o.nut,
       baseDir: o.baseDir,
     });

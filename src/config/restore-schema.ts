@@ -37,8 +37,16 @@ const ipmi = z.strictObject({
   password: z.string().min(1),
   /** lanplus (IPMI 2.0, RMCP+) unless the BMC only speaks 1.5. */
   interface: z.enum(['lanplus', 'lan']).default('lanplus'),
-  /** A host still on this long after its halt was requested gets a hard power-off through the BMC. Unset: never. */
-  hard_off_after_s: z.number().positive().max(3600).optional(),
+  /**
+   * RMCP+ cipher suite (lanplus). 3 (SHA-1 auth, AES-128) is the one nearly every BMC speaks; 17 (SHA-256) where the
+   * BMC requires it. Naming it skips ipmitool's cipher-suite discovery, which some BMCs never answer.
+   */
+  cipher_suite: z.number().int().min(0).max(17).default(3),
+  /**
+   * When the host's halt overruns its phase's timeout and its own driver cannot cut power (SSH cannot), the hard
+   * power-off goes through this BMC instead.
+   */
+  hard_off: z.boolean().default(false),
 });
 
 const host = z

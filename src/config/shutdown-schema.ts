@@ -95,6 +95,8 @@ const simHost = z.strictObject({
   boot_s: z.number().min(0).default(30),
   ignores_graceful: z.boolean().default(false),
   fails: z.boolean().default(false),
+  /** BIOS "restore on AC power loss": boots when its UPS's output returns. Off: only a power-on (WoL, IPMI) boots it. */
+  restore_on_ac: z.boolean().default(true),
   vms: z.array(simVm).default([]),
 });
 
@@ -156,27 +158,8 @@ export const shutdownSchema = shutdownObject
   })
   .prefault({});
 
-export const notifySchema = z
-  .strictObject({
-    webhooks: z
-      .array(
-        z.strictObject({
-          url: z.url(),
-          timeout_ms: z.number().int().min(10).max(120_000).default(5000),
-          retries: z.number().int().min(0).max(20).default(3),
-          retry_base_ms: z.number().int().min(1).default(1000),
-        }),
-      )
-      .default([]),
-    command: z
-      .strictObject({
-        path: z.string().min(1),
-        args: z.array(z.string()).default([]),
-        timeout_ms: z.number().int().min(10).max(600_000).default(10_000),
-      })
-      .optional(),
-  })
-  .prefault({});
+/** Moved to notify-schema.ts; re-exported for the imports that name this file. */
+export { notifySchema, type NotifyConfig } from './notify-schema.js';
 
 export const scheduleSchema = z
   .strictObject({
@@ -193,6 +176,5 @@ export type PlanConfig = NonNullable<ShutdownConfig['plan']>;
 export type PhaseConfig = PlanConfig['phases'][number];
 export type SelectorConfig = PhaseConfig['targets'][number];
 export type SimClusterConfig = z.output<typeof simClusterSchema>;
-export type NotifyConfig = z.output<typeof notifySchema>;
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
 export type DurationConfig = z.output<typeof durationSchema>;

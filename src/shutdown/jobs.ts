@@ -36,6 +36,11 @@ export function shutdownJobs(opts: {
             .join(' | ')}`;
           opts.record({ at: opts.clock.now(), type: 'SHUTDOWN_CHECK_FAILED', ups: '', message: msg });
         }
+        // upsguard's own VM must come back by itself after an outage, or nothing restores the cluster.
+        const autostart = await opts.service.selfAutostartProblem();
+        if (autostart !== null) {
+          opts.record({ at: opts.clock.now(), type: 'SHUTDOWN_CHECK_FAILED', ups: '', message: autostart });
+        }
         const view = await opts.service.refreshPlan();
         if (!view.plan) {
           if (view.problems.length === 0) return;

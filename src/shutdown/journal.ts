@@ -3,9 +3,21 @@
  * learned durations and the outage latch. The store implements it (store/shutdown-runs.ts); the runner and the service
  * know only this port. Every step is written before it is acted on (`beginStep`) and after (`finishStep`).
  */
+import type { PlatformState, PowerState, TargetKind } from './drivers/driver.js';
+
 export type RunMode = 'dry' | 'real';
 export type RunStatus = 'running' | 'completed' | 'aborted' | 'failed';
-export type StepAction = 'read' | 'graceful' | 'wait' | 'hard_off' | 'load_off' | 'power_on' | 'check' | 'fsd';
+export type StepAction =
+  | 'read'
+  | 'graceful'
+  | 'wait'
+  | 'hard_off'
+  | 'load_off'
+  | 'power_on'
+  | 'check'
+  | 'fsd'
+  /** A restore puts back platform state (maintenance mode, HA resource state). */
+  | 'platform';
 export type StepResult = 'ok' | 'failed' | 'timeout' | 'skipped' | 'dry' | 'interrupted' | 'took_effect';
 /** Where one target ended up in a run: its own field of the journal, never parsed back from a detail text. */
 export type TargetOutcome = 'off' | 'already_off' | 'hard_off' | 'failed' | 'dry' | 'stopped';
@@ -84,7 +96,46 @@ export interface OutageLatch {
   clearLatch(): void;
 }
 
-export interface ShutdownJournal extends OutageLatch {
+/** A target's state when a real run began, before it acted: what the restore brings back. */
+export interface TargetBefore {
+  readonly runId: number;
+  readonly target: string;
+  readonly driver: string;
+  readonly kind: TargetKind;
+  readonly host: string | null;
+  /** The plan phase it is in; `(final)` for the final hosts. */
+  readonly phase: string;
+  readonly power: PowerState;
+  /** What the driver's platformState() said, or null where the driver has none (or it failed). */
+  readonly platform: PlatformState | null;
+  readonly at: number;
+}
+
+/** Where the restore after an outage run stands; `interrupted`: mains failed again, or the appliance stopped. */
+export type RestoreStatus = 'running' | 'interrupted' | 'restored' | 'incomplete';
+
+export interface RestoreRow {
+  /** The outage run it restores from; its steps are journaled on that run. */
+  readonly runId: number;
+  readonly status: RestoreStatus;
+  /** When mains came back (the start of the steady time that let the restore begin). */
+  readonly mainsBackAt: number | null;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly summary: string | null;
+}
+
+/** The restore's part of the journal: what was running before a run, and each restore's state. */
+export interface RestoreJournal {
+  /** Written once per run, in one transaction: a second call for the same run keeps the first rows. */
+  recordBefore(rows: readonly TargetBefore[]): void;
+  before(runId: number): TargetBefore[];
+  restore(runId: number): RestoreRow | undefined;
+  /** Inserts or replaces the restore's row. */
+  saveRestore(row: RestoreRow): void;
+}
+
+export interface ShutdownJournal extends OutageLatch, RestoreJournal {
   createRun(r: NewRun): number;
   finishRun(id: number, status: RunStatus, at: number, summary: string): void;
   markPonr(id: number): void;

@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
 import { checkDriver, type DriverReport } from './driver-report.js';
+import { withBmcHardOff } from './drivers/bmc-fallback.js';
 import type { ShutdownDriver, Target } from './drivers/driver.js';
 import { createDrivers } from './drivers/registry.js';
 import { Estimates } from './estimates.js';
@@ -79,7 +80,8 @@ export class PlanService {
       config.shutdown.drivers.filter((x) => !given.has(x.name)),
       { clock: this.d.clock, log: this.d.log.child({ part: 'driver' }), baseDir: this.d.baseDir ?? process.cwd() },
     ).then((made) => {
-      for (const [name, x] of [...given, ...made]) this.drivers.set(name, x);
+      const bmc = { log: this.d.log.child({ part: 'driver' }), callTimeoutMs: config.shutdown.call_timeout_ms };
+      for (const [name, x] of [...given, ...made]) this.drivers.set(name, withBmcHardOff(x, config.restore, bmc));
     });
     return this.loaded;
   }

@@ -9,6 +9,7 @@ import { Limiter, sleep, withClockTimeout } from './limits.js';
 import { initialMainsReturn, mainsReturn } from './mains-return.js';
 import type { ResolvedPlan } from './plan.js';
 import { abortSummary } from './run-abort.js';
+import { recordTargetsBefore } from './restore/record-before.js';
 import { progressJournal } from './run-progress.js';
 import { runTarget, type TargetOutcome } from './run-target.js';
 
@@ -193,7 +194,12 @@ export class ShutdownRunner {
     }
   }
 
-  private async restart(runId: number, targets: readonly Target[]): Promise<RestartResult> {
+  private async restart(
+    runId: number,
+    targets: readonly Target[],
+    phase = '(restore)',
+    why = `restore after test run ${runId}`,
+  ): Promise<RestartResult> {
     const journal = this.haltable(this.progress);
     const { clock } = this.deps;
     const errors = new Map<string, string>();
@@ -218,15 +224,14 @@ export class ShutdownRunner {
     };
     const missing = targets.filter((t) => !this.deps.drivers.has(t.driver));
     for (const t of missing) errors.set(t.name, `no driver ${t.driver}`);
-    const prior = journal.steps(runId);
-    const why = `restore after test run ${runId}`;
+    const prior = journal.steps(runId).filter((s) => s.phase === phase);
     const restart = (list: readonly Target[]): Promise<Target[]> =>
-      this.restartShed(list, prior, this.deps.drivers, journaled, '(restore)', why);
+      this.restartShed(list, prior, this.deps.drivers, journaled, phase, why);
     // A VM starts only on a running host: the hosts first, each waited for until it is on, then the VMs.
     const hosts = await restart(targets.filter((t) => t.kind === 'host'));
     const up = new Set<string>();
     for (const h of hosts) {
-      if (await this.waitOn(runId, h, journal)) up.add(h.name);
+      if (await this.waitOn(runId, h, journal, phase)) up.add(h.name);
       else errors.set(h.name, `${h.name} did not come on within ${RESTORE_BOOT_WAIT_MS / 1000} s`);
     }
     const vms = targets.filter((t) => t.kind !== 'host');
@@ -243,13 +248,13 @@ export class ShutdownRunner {
   }
 
   /** Polls a host started by a restore until it is on, journaled as one wait step; false when it stays off. */
-  private async waitOn(runId: number, host: Target, journal: ShutdownJournal): Promise<boolean> {
+  private async waitOn(runId: number, host: Target, journal: ShutdownJournal, phase: string): Promise<boolean> {
     const { clock } = this.deps;
     const d = this.deps.drivers.get(host.driver);
     if (!d) return false;
     const id = journal.beginStep({
       runId,
-      phase: '(restore)',
+      phase,
       target: host.name,
       driver: host.driver,
       action: 'wait',
@@ -406,6 +411,12 @@ export class ShutdownRunner {
       }
     };
 
+    // What was running before anything is touched: the restore after the outage brings back exactly that.
+    if (mode === 'real' && prior.length === 0 && journal.before(runId).length === 0) {
+      const budgetMs = this.deps.timings.callTimeoutMs;
+      await recordTargetsBefore({ runId, plan, drivers, journal, clock, log, budgetMs });
+    }
+
     if (mode === 'dry') {
       for (const [name, d] of drivers) {
         await journaled('(checks)', name, 'check', async () => {
@@ -417,6 +428,9 @@ export class ShutdownRunner {
       }
     } else if (plan.loadOff && this.deps.ups.setFsd && latest(prior, (s) => s.action === 'fsd')?.result !== 'ok') {
       const setFsd = this.deps.ups.setFsd.bind(this.deps.ups);
+      // Raising FSD again is harmless; a row left open by a crash is closed so the journal has no step without a result.
+      const open = latest(prior, (s) => s.action === 'fsd');
+      if (open && open.finishedAt === null) journal.finishStep(open.id, clock.now(), 'interrupted');
       const ok = await journaled('(start)', ups, 'fsd', async () => {
         await setFsd(ups);
         return 'FSD raised for NUT clients';
@@ -445,7 +459,10 @@ export class ShutdownRunner {
       return this.close(runId, 'aborted', abortSummary(abortedBy, shed.size, total), true);
     }
     if (stopping()) {
-      if (plan.restartShed) await this.restartShed([...shed.values()], prior, drivers, journaled);
+      // Hosts first, each waited for until it is on (a VM on a host still booting is refused), then the VMs, the
+      // later phases before the earlier.
+      if (plan.restartShed)
+        await this.restart(runId, [...shed.values()].reverse(), '(restart)', 'restarting what was shed');
       return this.close(runId, 'aborted', `mains returned before the point of no return; ${shed.size} targets shed`);
     }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { ShutdownConfig } from '../config/shutdown-schema.js';
+import type { RestoreHostConfig } from '../config/restore-schema.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NewUpsEvent, UpsEventType, UpsSnapshot } from '../ups/events.js';
@@ -14,9 +15,21 @@ import { PlanError, subsetPlan, type Identity } from './plan.js';
 import { PlanService, type PlanView } from './plan-service.js';
 import type { Decision, PolicyState } from './policy.js';
 import { PolicyWatcher } from './policy-watcher.js';
+import type { HostPower } from './restore/host-power.js';
+import { hostPowerFor } from './restore/host-power-factory.js';
+import { RestoreRunner, type RestoreUps } from './restore/restore-runner.js';
+import { selfAutostartProblem } from './restore/self-autostart.js';
+import { restoreSummary, type RestoreSnapshot } from './restore/restore-summary.js';
+import { numberOf } from './restore/return-conditions.js';
 import { ShutdownRunner, type UpsControl } from './runner.js';
+import { progressJournal } from './run-progress.js';
 import { SimCluster, type SimClusterPersistence } from './sim-cluster.js';
 import type { WatchedSource } from './watched-sources.js';
+
+/** Mains feeds the UPS, as its last snapshot says (the output may still be off after a load-off). */
+function mainsPresent(s: UpsSnapshot): boolean {
+  return s.comms === 'ok' && s.status.includes('OL') && !s.status.includes('OB');
+}
 
 export type { PlanView, UnreachableDriver } from './plan-service.js';
 export type { WatchedSource } from './watched-sources.js';
@@ -37,6 +50,10 @@ export interface ShutdownServiceOptions {
   readonly baseDir?: string;
   /** Raises FSD on the NUT server for its clients (upsmon secondaries) when a real run starts. */
   readonly setFsd?: (ups: string) => void;
+  /** Clears FSD on the NUT server once the restore after the outage begins. */
+  readonly clearFsd?: (ups: string) => void;
+  /** Out-of-band power (Wake-on-LAN, IPMI) for a host of `restore.hosts`; tests pass a fake; else host-power-factory's. */
+  readonly hostPower?: (h: RestoreHostConfig) => HostPower;
   /** The NUT server, for the `nut-secondaries` target kind; null while it is not running. */
   readonly nutServer?: () => NutSecondariesServer | null;
   /** Drivers built elsewhere (tests), by name: they take the place of configured drivers of the same name. */
@@ -51,6 +68,8 @@ export interface ShutdownServiceOptions {
 export class ShutdownService {
   readonly cluster: SimCluster | null;
   readonly runner: ShutdownRunner;
+  /** The restore after an outage (restore/restore-runner.ts). */
+  readonly restore: RestoreRunner;
   private readonly plans: PlanService;
   private readonly policy: PolicyWatcher;
   private unsubscribe: (() => void)[] = [];
@@ -92,6 +111,35 @@ export class ShutdownService {
         this.event(type, ups, message);
       },
     });
+    this.restore = new RestoreRunner({
+      // The restore's steps go on the outage run and reach the live page as that run's steps.
+      journal: progressJournal(o.journal, {
+        run: (row, phase) => {
+          this.runner.events.emit('runChanged', row, phase);
+        },
+        step: (row) => {
+          this.runner.events.emit('stepChanged', row);
+        },
+      }),
+      drivers: this.plans.drivers,
+      clock: o.clock,
+      log: o.log.child({ part: 'restore' }),
+      config: () => this.config().restore,
+      ups: this.restoreUps(),
+      hostPower:
+        o.hostPower ??
+        ((h) =>
+          hostPowerFor(h, {
+            log: o.log.child({ part: 'host-power' }),
+            callTimeoutMs: o.config.shutdown.call_timeout_ms,
+          })),
+      timings: { pollIntervalMs: o.config.shutdown.poll_interval_ms, callTimeoutMs: o.config.shutdown.call_timeout_ms },
+      realRunActive: () => this.realRunActive(),
+      latched: () => this.policy.isLatched(),
+      notify: (type, ups, message) => {
+        this.event(type, ups, message);
+      },
+    });
     this.policy = new PolicyWatcher({
       config: o.config,
       ...(o.current ? { current: o.current } : {}),
@@ -125,6 +173,8 @@ export class ShutdownService {
     // The page shows what each driver found from the start, not only after the first daily check.
     void this.checkDrivers();
     this.policy.arm();
+    // After the resumed runs: a restore the last outage left unfinished (upsguard went down with its VM) goes on.
+    this.restore.start();
     this.unsubscribe.push(
       this.runner.events.on('finished', () => {
         void this.refreshPlan();
@@ -136,6 +186,7 @@ export class ShutdownService {
   stop(): void {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
+    this.restore.stop();
     this.runner.halt();
     this.plans.close();
   }
@@ -166,7 +217,18 @@ export class ShutdownService {
 
   /** Feeds the policy; a critical decision starts the real run once per outage. */
   onSnapshot(s: UpsSnapshot): void {
+    this.restore.observe(s.ups, mainsPresent(s));
     this.policy.onSnapshot(s);
+  }
+
+  /** Where the restore after the outage stands. */
+  restoreSnapshot(): RestoreSnapshot {
+    return this.restore.snapshot();
+  }
+
+  /** One line for `upsguard status`: "as before the outage", or what is not back and why. */
+  restoreSummary(): string {
+    return restoreSummary(this.restore.snapshot());
   }
 
   evaluate(): Decision {
@@ -176,6 +238,17 @@ export class ShutdownService {
   /** Checks every driver (credentials, reachability, discovery, power states); the last result is kept for the page. */
   checkDrivers(): Promise<readonly DriverReport[]> {
     return this.plans.checkDrivers();
+  }
+
+  /** Where a driver can tell: a problem when upsguard's own VM is not set to autostart (the daily check says so). */
+  selfAutostartProblem(): Promise<string | null> {
+    return selfAutostartProblem({
+      selfVm: this.plans.plan().plan?.self.vm ?? null,
+      reports: this.plans.driverReports(),
+      drivers: this.plans.drivers,
+      clock: this.o.clock,
+      timeoutMs: this.o.config.shutdown.call_timeout_ms,
+    });
   }
 
   /** The last driver check, or an empty list before the first. */
@@ -244,9 +317,21 @@ export class ShutdownService {
         this.o.setFsd?.(ups);
         return Promise.resolve();
       },
-      mainsOnline: (ups) => {
-        const s = this.source(ups).snapshot();
-        return s.comms === 'ok' && s.status.includes('OL') && !s.status.includes('OB');
+      mainsOnline: (ups) => mainsPresent(this.source(ups).snapshot()),
+    };
+  }
+
+  /** What the restore asks of the UPS side: mains, the battery, and the FSD latch to clear. */
+  private restoreUps(): RestoreUps {
+    return {
+      mainsOnline: (ups) => mainsPresent(this.source(ups).snapshot()),
+      battery: (ups) => {
+        const v = this.source(ups).snapshot().variables;
+        return { chargePct: numberOf(v['battery.charge']), runtimeS: numberOf(v['battery.runtime']) };
+      },
+      clearFsd: (ups) => {
+        this.o.clearFsd?.(ups);
+        return Promise.resolve();
       },
     };
   }

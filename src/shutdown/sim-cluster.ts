@@ -44,6 +44,8 @@ export interface SimNode {
   readonly ignoresGraceful: boolean;
   readonly fails: boolean;
   readonly autostart: boolean;
+  /** Hosts: boots when its power returns (BIOS "restore on AC power loss"); VMs: true. */
+  readonly restoreOnAc: boolean;
 }
 
 export type SimClusterEvents = { change: [name: string, state: Readonly<SimTargetState>] };
@@ -102,6 +104,7 @@ export function nodesOf(cfg: SimClusterConfig): SimNode[] {
       ignoresGraceful: h.ignores_graceful,
       fails: h.fails,
       autostart: true,
+      restoreOnAc: h.restore_on_ac,
     });
     for (const v of h.vms) {
       out.push({
@@ -115,6 +118,7 @@ export function nodesOf(cfg: SimClusterConfig): SimNode[] {
         ignoresGraceful: v.ignores_graceful,
         fails: v.fails,
         autostart: v.autostart,
+        restoreOnAc: true,
       });
     }
   }
@@ -208,6 +212,10 @@ export class SimCluster {
     const n = this.mustNode(name);
     const s = this.mut(name);
     s.powerOn++;
+    if (n.kind === 'host' && !this.state.get(name)?.fed) {
+      this.commit(name, s);
+      throw new Error(`${name}: no power (its UPS output is off)`);
+    }
     if (n.kind === 'vm' && n.host !== undefined && this.get(n.host).power !== 'on') {
       this.commit(name, s);
       throw new Error(`${name}: its host ${n.host} is not on`);
@@ -226,7 +234,7 @@ export class SimCluster {
       s.fed = on;
       s.powerLost++;
       if (on) {
-        if (s.power === 'off') this.boot(n.name, s);
+        if (s.power === 'off' && n.restoreOnAc) this.boot(n.name, s);
       } else {
         if (s.power !== 'off') s.uncleanCuts += 1;
         this.turnOff(n.name, s);

@@ -1,6 +1,8 @@
 import type {
   NewRun,
   NewStep,
+  RestoreRow,
+  RestoreStatus,
   RunMode,
   RunRow,
   RunStatus,
@@ -8,9 +10,11 @@ import type {
   StepAction,
   StepResult,
   StepRow,
+  TargetBefore,
   TargetOutcome,
   TargetOutcomeRow,
 } from '../shutdown/journal.js';
+import type { PlatformState, PowerState, TargetKind } from '../shutdown/drivers/driver.js';
 import type { SimClusterPersistence, SimTargetState } from '../shutdown/sim-cluster.js';
 import type { Db } from './database.js';
 
@@ -45,6 +49,27 @@ interface RawStep {
   error: string | null;
   detail: string | null;
   outcome: TargetOutcome | null;
+}
+
+interface RawBefore {
+  run_id: number;
+  target: string;
+  driver: string;
+  kind: TargetKind;
+  host: string | null;
+  phase: string;
+  power: PowerState;
+  platform_json: string | null;
+  at: number;
+}
+
+interface RawRestore {
+  run_id: number;
+  status: RestoreStatus;
+  mains_back_at: number | null;
+  started_at: number;
+  finished_at: number | null;
+  summary: string | null;
 }
 
 const runRow = (r: RawRun): RunRow => ({
@@ -182,6 +207,60 @@ export class RunsStore implements ShutdownJournal {
 
   clearLatch(): void {
     this.db.prepare('DELETE FROM shutdown_latch').run();
+  }
+
+  recordBefore(rows: readonly TargetBefore[]): void {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO run_targets_before (run_id, target, driver, kind, host, phase, power, platform_json, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const platform = r.platform === null ? null : JSON.stringify(r.platform);
+        insert.run(r.runId, r.target, r.driver, r.kind, r.host, r.phase, r.power, platform, r.at);
+      }
+    })();
+  }
+
+  before(runId: number): TargetBefore[] {
+    const rows = this.db
+      .prepare('SELECT * FROM run_targets_before WHERE run_id = ? ORDER BY rowid')
+      .all(runId) as RawBefore[];
+    return rows.map((r) => ({
+      runId: r.run_id,
+      target: r.target,
+      driver: r.driver,
+      kind: r.kind,
+      host: r.host,
+      phase: r.phase,
+      power: r.power,
+      platform: r.platform_json === null ? null : (JSON.parse(r.platform_json) as PlatformState),
+      at: r.at,
+    }));
+  }
+
+  restore(runId: number): RestoreRow | undefined {
+    const r = this.db.prepare('SELECT * FROM restores WHERE run_id = ?').get(runId) as RawRestore | undefined;
+    return r
+      ? {
+          runId: r.run_id,
+          status: r.status,
+          mainsBackAt: r.mains_back_at,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+          summary: r.summary,
+        }
+      : undefined;
+  }
+
+  saveRestore(row: RestoreRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO restores (run_id, status, mains_back_at, started_at, finished_at, summary) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(run_id) DO UPDATE SET status = excluded.status, mains_back_at = excluded.mains_back_at,
+           started_at = excluded.started_at, finished_at = excluded.finished_at, summary = excluded.summary`,
+      )
+      .run(row.runId, row.status, row.mainsBackAt, row.startedAt, row.finishedAt, row.summary);
   }
 
   /** Learned durations: appended, and trimmed to the newest `keep` per target and source. */

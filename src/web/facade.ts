@@ -3,6 +3,7 @@ import type { RunMode, RunRow, StepRow } from '../shutdown/journal.js';
 import type { Decision } from '../shutdown/policy.js';
 import type { RestartResult } from '../shutdown/runner.js';
 import type { PlanView } from '../shutdown/service.js';
+import type { RestoreApiView } from './api-types/restore.js';
 import type { WebRouteOptions } from './deps.js';
 
 /** One node of the simulated cluster and its power now (null when it cannot be read). */
@@ -45,6 +46,8 @@ export interface ShutdownFacade {
   restoreRun(id: number): Promise<RestartResult>;
   /** Whether the outage latch is set (an outage started a run; it clears once mains has returned and held). */
   outageLatched(): boolean;
+  /** The latest restore after an outage, as GET /api/restore answers; absent where there is no restore side. */
+  restore?(): RestoreApiView;
 }
 
 /** What the shutdown route plugins are registered with: the façade, already resolved. */

@@ -10,6 +10,14 @@ import { selfSignedCert } from './self-signed.js';
  * A stand-in for the Proxmox VE API, written from its published API (paths, parameters, `{data}` replies, UPIDs, task
  * status, HA resources): no real PVE can run here, so the driver is tested against this contract. It serves HTTPS
  * with a self-signed certificate, as pveproxy does out of the box.
+ *
+ * Replies taken from the PVE API viewer / pve-docs for the restore side: GET /cluster/status lists a `type: cluster`
+ * entry (name, nodes, quorate 0|1, version) and one `type: node` entry per member (name, id `node/NAME`, nodeid, ip,
+ * local, online 0|1); GET /cluster/ha/resources lists {sid, type, state, max_restart, max_relocate, digest}, sids
+ * `vm:ID` / `ct:ID`; PUT /cluster/ha/resources/{sid} takes `state` (started|stopped|enabled|disabled|ignored, enabled
+ * an alias of started) and returns null; a guest config carries `onboot: 1`; POST …/status/start returns a UPID. A
+ * start of a guest already running ends its task with `VM ID already running` (qemu-server's vm_start, which dies
+ * inside the worker).
  */
 export interface PveGuest {
   vmid: number;
@@ -19,6 +27,10 @@ export interface PveGuest {
   status: 'running' | 'stopped';
   startup?: string;
   ha?: boolean;
+  /** The HA resource's requested state (`started` when left out), as PUT /cluster/ha/resources/{sid} sets it. */
+  haState?: string;
+  /** `onboot: 1` in its config. */
+  onboot?: boolean;
   ignoresAcpi?: boolean;
   template?: boolean;
   /** `agent: 1` in the VM's config, and whether the agent inside answers. */
@@ -42,6 +54,10 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
   guests: PveGuest[];
   nodes: { node: string; status: 'online' | 'offline' }[];
   failNextStop: (message: string) => void;
+  /** The next start task fails with `message`; with `startedMeanwhile` the guest is running when it ends (a race). */
+  failNextStart: (message: string, startedMeanwhile?: boolean) => void;
+  /** The cluster's quorum as /cluster/status reports it; `standalone` drops the cluster entry (a lone node). */
+  cluster: { name: string; quorate: boolean; standalone: boolean };
   /** Tasks started and not yet finished (their UPID's status is still `running`). */
   runningTasks: () => number;
   close: () => Promise<void>;
@@ -55,8 +71,10 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
     { node: 'pve1', status: 'online' },
     { node: 'pve2', status: 'online' },
   ];
+  const cluster = { name: 'lab', quorate: true, standalone: false };
   const tasks = new Map<string, { done: boolean; exit: string }>();
   let stopFailure: string | null = null;
+  let startFailure: { message: string; startedMeanwhile: boolean } | null = null;
   let seq = 0;
   const task = (
     node: string,
@@ -122,7 +140,7 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
             name: g.name,
             status: g.status,
             template: g.template ? 1 : 0,
-            ...(g.ha ? { hastate: 'started' } : {}),
+            ...(g.ha ? { hastate: g.haState ?? 'started' } : {}),
           })),
         );
         return;
@@ -140,7 +158,12 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
         send(
           200,
           r[4] === 'config'
-            ? { name: g.name, ...(g.startup ? { startup: g.startup } : {}), ...(g.agent ? { agent: '1' } : {}) }
+            ? {
+                name: g.name,
+                ...(g.startup ? { startup: g.startup } : {}),
+                ...(g.agent ? { agent: '1' } : {}),
+                ...(g.onboot ? { onboot: 1 } : {}),
+              }
             : { status: g.status, vmid: g.vmid, ha: { managed: g.ha ? 1 : 0 } },
         );
         return;
@@ -182,9 +205,14 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
           );
           return;
         }
+        const failure = startFailure;
+        startFailure = null;
+        const exit = failure?.message ?? (g.status === 'running' ? `VM ${g.vmid} already running` : 'OK');
         send(
           200,
-          task(g.node, 'qmstart', g.vmid, 100, 'OK', () => (g.status = 'running')),
+          task(g.node, r[2] === 'qemu' ? 'qmstart' : 'vzstart', g.vmid, 100, exit, () => {
+            if (failure === null || failure.startedMeanwhile) g.status = 'running';
+          }),
         );
         return;
       }
@@ -210,14 +238,60 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
         send(200, t.done ? { status: 'stopped', exitstatus: t.exit } : { status: 'running' });
         return;
       }
-      if ((r = /^\/cluster\/ha\/resources\/vm:(\d+)$/.exec(path)) && req.method === 'PUT') {
-        const g = guests.find((x) => String(x.vmid) === r![1] && x.ha);
+      const sidOf = (g: PveGuest): string => `${g.type === 'lxc' ? 'ct' : 'vm'}:${g.vmid}`;
+      if (req.method === 'GET' && path === '/cluster/status') {
+        const members = nodes.map((n, i) => ({
+          type: 'node',
+          id: `node/${n.node}`,
+          name: n.node,
+          nodeid: i + 1,
+          ip: `192.0.2.${i + 1}`,
+          local: i === 0 ? 1 : 0,
+          online: n.status === 'online' ? 1 : 0,
+          level: '',
+        }));
+        const head = { type: 'cluster', id: 'cluster', name: cluster.name, nodes: nodes.length, version: 4 };
+        send(200, cluster.standalone ? members : [{ ...head, quorate: cluster.quorate ? 1 : 0 }, ...members]);
+        return;
+      }
+      if (req.method === 'GET' && path === '/cluster/ha/resources') {
+        send(
+          200,
+          guests
+            .filter((g) => g.ha)
+            .map((g) => ({
+              sid: sidOf(g),
+              type: g.type === 'lxc' ? 'ct' : 'vm',
+              state: g.haState ?? 'started',
+              max_restart: 1,
+              max_relocate: 1,
+              digest: 'c7d2a9f0e1b3c4d5e6f708192a3b4c5d6e7f8091',
+            })),
+        );
+        return;
+      }
+      if ((r = /^\/cluster\/ha\/resources\/((?:vm|ct):\d+)$/.exec(path)) && req.method === 'PUT') {
+        const g = guests.find((x) => sidOf(x) === r![1] && x.ha);
         if (!g) {
-          send(500, null, `cannot find service 'vm:${r[1]}'`);
+          send(500, null, `cannot find service '${r[1]}'`);
           return;
         }
-        if (params.state === 'stopped') later(150, () => (g.status = 'stopped'));
-        if (params.state === 'started') later(150, () => (g.status = 'running'));
+        if (readOnly) {
+          send(403, null, `Permission check failed (/vms/${g.vmid}, VM.PowerMgmt)`);
+          return;
+        }
+        const state = params.state;
+        if (state !== undefined && !['started', 'stopped', 'enabled', 'disabled', 'ignored'].includes(state)) {
+          send(
+            400,
+            null,
+            `Parameter verification failed. state: value '${state}' does not have a value in the enumeration 'started, stopped, enabled, disabled, ignored'`,
+          );
+          return;
+        }
+        if (state !== undefined) g.haState = state === 'enabled' ? 'started' : state;
+        if (state === 'stopped' || state === 'disabled') later(150, () => (g.status = 'stopped'));
+        if (state === 'started' || state === 'enabled') later(150, () => (g.status = 'running'));
         send(200, null);
         return;
       }
@@ -249,6 +323,10 @@ export async function startPveContract(guests: PveGuest[]): Promise<{
     failNextStop: (message) => {
       stopFailure = message;
     },
+    failNextStart: (message, startedMeanwhile = false) => {
+      startFailure = { message, startedMeanwhile };
+    },
+    cluster,
     runningTasks: () => [...tasks.values()].filter((t) => !t.done).length,
     close: () => new Promise((r) => server.close(() => r())),
   };

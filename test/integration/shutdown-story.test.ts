@@ -23,11 +23,17 @@ function fastDemo(): Record<string, unknown> {
   s.sim_cluster.time_scale = 100;
   s.sim_cluster.call_latency_ms = 2;
   for (const p of s.plan.phases) p.timeout_s = 1;
-  return { ...s, poll_interval_ms: 100, hard_off_timeout_s: 1, default_estimate_s: { vm: 0.5, host: 0.5 } };
+  return {
+    ...s,
+    poll_interval_ms: 100,
+    hard_off_timeout_s: 1,
+    default_estimate_s: { vm: 0.5, host: 0.5 },
+    rearm_after_s: 1,
+  };
 }
 
 describe('the demo story, end to end on the simulated UPS and cluster', () => {
-  it('outage → trigger → plan → load-off → output off → mains back → output on → cluster boots', async () => {
+  it('outage → trigger → plan → load-off → output off → mains back → output on → cluster boots → restored', async () => {
     const dir = tempDir();
     const scenario = join(dir, 'story.seq');
     writeFileSync(scenario, '0 mains on\n0 load 20\n50 mains off\n700 mains on\n');
@@ -38,6 +44,8 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
       extra: {
         policy: { on_battery_s: 1.5, flicker_s: 0.5 },
         shutdown: fastDemo(),
+        // The demo's restore, with mains steady for 1 s: the VMs without autostart are started by it.
+        restore: { ...demoShutdown.restore, mains_steady_s: 1 },
         schedule: { dry_run: '' },
         users: testUsers(),
       },
@@ -72,14 +80,19 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
       20_000,
       50,
     );
-    // Booted by power returning, not by a power-on action.
+    // Booted by power returning, not by a power-on action; the VMs without autostart by the restore, once each.
     expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
+    expect(cluster.get('postgres')).toMatchObject({ powerOn: 1 });
+    expect(cluster.get('jellyfin')).toMatchObject({ powerOn: 0 });
+    await until('the restore to finish', () => svc.runner.journal.restore(run.id)?.status, 20_000, 50);
+    expect(svc.runner.journal.restore(run.id)?.status).toBe('restored');
+    expect(svc.restoreSummary()).toBe('as before the outage');
     const { headers } = await webLogin(app.server(), 'viewer');
     const types = (await app.server().inject({ url: '/api/events?limit=200', headers })).json<{
       events: { type: string }[];
     }>();
     const seen = types.events.map((e) => e.type);
-    for (const t of ['ONBATT', 'POLICY_CRITICAL', 'SHUTDOWN', 'LOAD_OFF', 'SHUTDOWN_DONE', 'ONLINE'])
+    for (const t of ['ONBATT', 'POLICY_CRITICAL', 'SHUTDOWN', 'LOAD_OFF', 'SHUTDOWN_DONE', 'ONLINE', 'RESTORED'])
       expect(seen).toContain(t);
   }, 40_000);
 });

@@ -72,6 +72,7 @@ export function service(
     events?: NewUpsEvent[];
     drivers?: ReadonlyMap<string, ShutdownDriver>;
     setFsd?: (ups: string) => void;
+    clearFsd?: (ups: string) => void;
   } = {},
 ): ShutdownService {
   return new ShutdownService({
@@ -85,6 +86,7 @@ export function service(
     identity: { macs: ['02:00:00:00:00:01'], hostname: 'x' },
     ...(opts.drivers ? { drivers: opts.drivers } : {}),
     ...(opts.setFsd ? { setFsd: opts.setFsd } : {}),
+    ...(opts.clearFsd ? { clearFsd: opts.clearFsd } : {}),
   });
 }
 

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { LibvirtDriverConfig } from '../../config/driver-schema.js';
 import { ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
-import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
-import { Virsh, parseDomstate, virshQuote } from './libvirt/virsh.js';
+import type { CheckResult, HostReadiness, PowerState, ShutdownDriver, Target } from './driver.js';
+import { Virsh, parseDominfoAutostart, parseDomstate, virshQuote } from './libvirt/virsh.js';
 
 export interface LibvirtDriverOptions {
   /** The config file's directory: relative key and known_hosts paths are taken from there. */
@@ -139,6 +139,25 @@ export class LibvirtDriver implements ShutdownDriver {
 
   async powerOn(t: Target): Promise<void> {
     await this.act(['start', '--domain', t.name], 'start', t, /already (active|running)/i);
+  }
+
+  /**
+   * The host is ready once its libvirt URI answers: `virsh version` connects (over SSH for +ssh URIs) and asks the
+   * daemon, bounded by call_timeout_ms. Any host name maps to this driver's one connection.
+   */
+  async hostReady(host: Target): Promise<HostReadiness> {
+    try {
+      const out = await this.virsh.run(['version'], this.what('version'));
+      const hv = /Running hypervisor:\s*(.+)/.exec(out)?.[1]?.trim();
+      return { ready: true, message: `${host.name}: ${this.cfg.uri} answers${hv === undefined ? '' : ` (${hv})`}` };
+    } catch (err) {
+      return { ready: false, message: `${host.name}: ${errorMessage(err)}` };
+    }
+  }
+
+  /** The domain's autostart flag (`virsh dominfo`), which libvirtd acts on when it starts. */
+  async autostart(t: Target): Promise<boolean | undefined> {
+    return parseDominfoAutostart(await this.virsh.run(['dominfo', '--domain', t.name], this.what('dominfo', t.name)));
   }
 
   private async act(args: string[], action: string, t: Target, alreadyDone: RegExp): Promise<void> {

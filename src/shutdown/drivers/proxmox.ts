@@ -4,7 +4,8 @@ import type { ProxmoxDriverConfig } from '../../config/driver-schema.js';
 import { ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { peerText, redactError, redactSecrets } from '../../util/redact.js';
-import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
+import type { CheckResult, HostReadiness, PlatformState, PowerState, ShutdownDriver, Target } from './driver.js';
+import { haSid, haStateOf, nodeReadiness, restoreHaState, type PveCaller } from './proxmox/restore.js';
 import { PveError, pveRequest, type PveHttpOptions } from './proxmox/http.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { sleep } from '../limits.js';
@@ -30,6 +31,8 @@ interface Guest {
   readonly node: string;
   readonly vmid: number;
   readonly ha: boolean;
+  /** `onboot: 1` in its config: the node starts it when it boots. */
+  readonly onboot: boolean;
 }
 
 /** `startup: order=1,up=30,down=120` -> 1 */
@@ -75,6 +78,8 @@ export class ProxmoxDriver implements ShutdownDriver {
     };
   }
 
+  private readonly caller: PveCaller = (method, path, params) => this.call(method, path, params);
+
   /** Every API call; whatever fails, the token is not in the error (the HTTP layer redacts, this is the backstop). */
   private async call<T>(
     method: 'GET' | 'POST' | 'PUT',
@@ -101,11 +106,11 @@ export class ProxmoxDriver implements ShutdownDriver {
       if (r.template === 1) continue;
       const name = r.name ?? `${r.type}-${r.vmid}`;
       const ha = r.hastate !== undefined && r.hastate !== '';
-      this.guests.set(name, { type: r.type, node: r.node, vmid: r.vmid, ha });
-      const conf = await this.call<{ startup?: string; agent?: string | number }>(
+      const conf = await this.call<{ startup?: string; agent?: string | number; onboot?: number | string }>(
         'GET',
         `/nodes/${r.node}/${r.type}/${r.vmid}/config`,
       );
+      this.guests.set(name, { type: r.type, node: r.node, vmid: r.vmid, ha, onboot: String(conf.onboot) === '1' });
       const order = startupOrder(conf.startup);
       const tools = r.type === 'qemu' && r.status === 'running' ? await this.agentRunning(r, conf.agent) : null;
       out.push({
@@ -188,7 +193,7 @@ export class ProxmoxDriver implements ShutdownDriver {
     }
     const g = this.guest(t);
     if (g.ha) {
-      await this.call('PUT', `/cluster/ha/resources/vm:${g.vmid}`, { state: 'stopped' });
+      await this.call('PUT', `/cluster/ha/resources/${haSid(g.type, g.vmid)}`, { state: 'stopped' });
     } else {
       // forceStop=0: the runner decides when to hard-stop, after the plan's timeout.
       await this.call('POST', `/nodes/${g.node}/${g.type}/${g.vmid}/status/shutdown`, {
@@ -213,12 +218,60 @@ export class ProxmoxDriver implements ShutdownDriver {
     await this.waitTask(g.node, upid);
   }
 
+  /**
+   * An HA guest is started by its HA resource (HA's CRM starts it); any other with its start task, awaited. A guest
+   * already running is done, and so is one whose start task failed because it was started meanwhile (onboot, a user).
+   */
   async powerOn(t: Target): Promise<void> {
     if (t.kind === 'host') return;
     const g = this.guest(t);
     this.shutdownRequested.delete(t.name);
-    if (g.ha) await this.call('PUT', `/cluster/ha/resources/vm:${g.vmid}`, { state: 'started' });
-    else await this.call('POST', `/nodes/${g.node}/${g.type}/${g.vmid}/status/start`);
+    if (g.ha) {
+      await this.call('PUT', `/cluster/ha/resources/${haSid(g.type, g.vmid)}`, { state: 'started' });
+      return;
+    }
+    if ((await this.guestStatus(g)) === 'running') return;
+    const upid = await this.call<string>('POST', `/nodes/${g.node}/${g.type}/${g.vmid}/status/start`);
+    try {
+      await this.waitTask(g.node, upid);
+    } catch (err) {
+      if ((await this.guestStatus(g)) === 'running') return;
+      throw err;
+    }
+  }
+
+  private async guestStatus(g: Guest): Promise<string> {
+    const s = await this.call<{ status: string }>('GET', `/nodes/${g.node}/${g.type}/${g.vmid}/status/current`);
+    return s.status;
+  }
+
+  /** A guest's requested HA state (the shutdown sets it to `stopped`); nothing for hosts and unmanaged guests. */
+  async platformState(t: Target): Promise<PlatformState> {
+    if (t.kind === 'host') return {};
+    const g = this.guest(t);
+    const haState = await haStateOf(this.caller, haSid(g.type, g.vmid));
+    return haState === undefined ? {} : { haState };
+  }
+
+  async restorePlatform(t: Target, before: PlatformState): Promise<string | undefined> {
+    if (t.kind === 'host' || before.haState === undefined) return undefined;
+    const g = this.guest(t);
+    return restoreHaState(this.caller, t.name, haSid(g.type, g.vmid), before.haState);
+  }
+
+  async hostReady(t: Target): Promise<HostReadiness> {
+    const r = await nodeReadiness(this.caller, t.name);
+    if (r.ready) this.shutdownRequested.delete(t.name); // back: its power state is no longer "stopping"
+    return r;
+  }
+
+  /** HA guests come up when their HA state is `started` (HA ignores onboot); others when `onboot: 1`. */
+  async autostart(t: Target): Promise<boolean | undefined> {
+    if (t.kind === 'host') return undefined;
+    if (!this.guests.has(t.name)) await this.discover(); // the daily check may ask a driver that has not discovered
+    const g = this.guest(t);
+    if (!g.ha) return g.onboot;
+    return (await haStateOf(this.caller, haSid(g.type, g.vmid))) === 'started';
   }
 
   /** Polls a task until it stops; an exit status other than OK is the task's error. */

@@ -1,7 +1,7 @@
 import { ErrorCode, UpsguardError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { SimCluster } from '../sim-cluster.js';
-import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
+import type { CheckResult, HostReadiness, PowerState, ShutdownDriver, Target } from './driver.js';
 
 /**
  * The driver for the simulated cluster. It behaves as a remote hypervisor does: each call takes a little time, a
@@ -68,6 +68,22 @@ export class SimDriver implements ShutdownDriver {
     const wait = until === null ? timeoutMs : Math.min(until, timeoutMs);
     await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
     return this.powerState(target);
+  }
+
+  /** A simulated host's platform answers once it has booted (its own services up), as a hypervisor's API would. */
+  async hostReady(host: Target): Promise<HostReadiness> {
+    await this.reach(host);
+    const power = this.cluster.get(host.name).power;
+    return power === 'on'
+      ? { ready: true, message: `${host.name}: simulated hypervisor answering` }
+      : { ready: false, message: `${host.name}: ${power}` };
+  }
+
+  /** The simulated VM's autostart flag: whether its host starts it when the host boots. */
+  async autostart(vm: Target): Promise<boolean | undefined> {
+    await this.reach(vm);
+    const n = this.cluster.node(vm.name);
+    return n?.kind === 'vm' ? n.autostart : undefined;
   }
 
   expectedDurationMs(target: Target, action: 'graceful' | 'hard'): number | undefined {

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SshDriverConfig } from '../../config/driver-schema.js';
 import { ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
-import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
+import type { CheckResult, HostReadiness, PowerState, ShutdownDriver, Target } from './driver.js';
 import {
   classifySshFailure,
   execBounded,
@@ -114,9 +114,28 @@ export class SshDriver implements ShutdownDriver {
     return Promise.reject(
       new UpsguardError(
         ErrorCode.DriverUnsupported,
-        `${this.name}/${t.name}: a host halted over SSH cannot be powered on from here (use its BIOS "restore on AC power")`,
+        `${this.name}/${t.name}: a host halted over SSH cannot be powered on over SSH; it needs Wake-on-LAN or IPMI ` +
+          `configured for it (or its BIOS "restore on AC power")`,
       ),
     );
+  }
+
+  /**
+   * Ready once sshd answers and the host's check_command runs, bounded by call_timeout_ms. The check command, not
+   * `true`: a key restricted to a forced command runs that command whatever is asked, and check_command is the one
+   * such a key is documented to allow (a forced halt command would halt the host that just came back).
+   */
+  async hostReady(t: Target): Promise<HostReadiness> {
+    const h = this.host(t);
+    try {
+      await this.run(h, h.check_command, 'readiness');
+    } catch (err) {
+      return { ready: false, message: errorMessage(err) };
+    }
+    // Back: its power state is "on" again, not "stopping" after the shutdown it was sent.
+    this.sentAt.delete(h.name);
+    this.silentAt.delete(h.name);
+    return { ready: true, message: `${this.name}/${h.name}: sshd answers, ${h.check_command} ran` };
   }
 
   report(t: Target): string | undefined {

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { VsphereDriverConfig } from '../../config/driver-schema.js';
 import { ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { CheckResult, PowerState, ShutdownDriver, Target } from './driver.js';
+import type { CheckResult, HostReadiness, PlatformState, PowerState, ShutdownDriver, Target } from './driver.js';
+import { HOST_RESTORE_PATHS, autostartOf, hostReadiness, inMaintenance } from './vsphere/host-restore.js';
 import { HOST_PATHS, Inventory, macsOf, refProp, text, type ObjectProps } from './vsphere/inventory.js';
 import { VimSession } from './vsphere/session.js';
 import { SoapTransport, moref, type MoRef, type TlsTrust } from './vsphere/soap.js';
@@ -215,6 +216,44 @@ export class VsphereDriver implements ShutdownDriver {
     }
     this.stopping.delete(t.name);
     await this.runTask('PowerOnVM_Task', k.ref, `power-on of ${t.name}`, '', ['InvalidPowerState']);
+  }
+
+  /** A host's maintenance mode (the shutdown may enter it: `maintenance_mode`); VMs carry no platform state here. */
+  async platformState(t: Target): Promise<PlatformState> {
+    const k = await this.resolveTarget(t);
+    if (k.kind !== 'host') return {};
+    const m = inMaintenance(await this.inventory.one(k.ref, HOST_RESTORE_PATHS, `read maintenance mode of ${t.name}`));
+    return m === undefined ? {} : { maintenance: m };
+  }
+
+  /** Takes a host out of maintenance mode when it was not in it before the run; never puts one in. */
+  async restorePlatform(t: Target, before: PlatformState): Promise<string | undefined> {
+    const k = await this.resolveTarget(t);
+    if (k.kind !== 'host' || before.maintenance !== false) return undefined;
+    const o = await this.inventory.one(k.ref, HOST_RESTORE_PATHS, `read maintenance mode of ${t.name}`);
+    if (inMaintenance(o) !== true) return undefined;
+    await this.runTask('ExitMaintenanceMode_Task', k.ref, `exit maintenance mode of ${t.name}`, '<timeout>0</timeout>');
+    return `${t.name}: out of maintenance mode, as before the run`;
+  }
+
+  async hostReady(t: Target): Promise<HostReadiness> {
+    try {
+      const k = await this.resolveTarget(t);
+      const o = await this.inventory.one(k.ref, HOST_RESTORE_PATHS, `read the state of ${t.name}`);
+      const r = hostReadiness(o, t.name);
+      if (r.ready) this.hostsShut.delete(t.name); // it is back: its power state is no longer "shut down by us"
+      return r;
+    } catch (err) {
+      return { ready: false, message: `${t.name}: ${this.session.redact(errorMessage(err))}` };
+    }
+  }
+
+  /** The VM's entry in its host's autostart configuration; undefined when the VM has no host or it reports none. */
+  async autostart(t: Target): Promise<boolean | undefined> {
+    const k = await this.resolveTarget(t);
+    const host = k.kind === 'vm' && t.host !== undefined ? this.known.get(t.host) : undefined;
+    if (!host) return undefined;
+    return autostartOf(await this.inventory.one(host.ref, HOST_RESTORE_PATHS, `read autostart of ${t.host}`), k.ref);
   }
 
   private async shutdownHost(t: Target, k: Known, force: boolean): Promise<void> {

@@ -5,6 +5,8 @@ import { migration as m0004 } from './0004-2026-12-01-step-outcome.js';
 import { migration as m0005 } from './0005-2026-12-02-web-auth.js';
 import { migration as m0006 } from './0006-2026-12-02-api-tokens.js';
 import { migration as m0007 } from './0007-2026-12-02-history-rollups.js';
+import { migration as m0008 } from './0008-2026-12-02-restore.js';
+import { migration as m0009 } from './0009-2026-12-02-notify-queue.js';
 
 export interface Migration {
   readonly version: number;
@@ -13,4 +15,4 @@ export interface Migration {
 }
 
 /** In order; a migration, once released, never changes: add a new one. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];

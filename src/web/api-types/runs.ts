@@ -59,7 +59,8 @@ export interface RunView {
   readonly verdict: VerdictView | null;
 }
 
-export type StepActionView = 'read' | 'graceful' | 'wait' | 'hard_off' | 'load_off' | 'power_on' | 'check' | 'fsd';
+export type StepActionView =
+  'read' | 'graceful' | 'wait' | 'hard_off' | 'load_off' | 'power_on' | 'check' | 'fsd' | 'platform';
 export type StepResultView = 'ok' | 'failed' | 'timeout' | 'skipped' | 'dry' | 'interrupted' | 'took_effect';
 export type TargetOutcomeView = 'off' | 'already_off' | 'hard_off' | 'failed' | 'dry' | 'stopped';
 

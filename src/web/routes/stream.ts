@@ -117,6 +117,9 @@ export function streamRoutes(
     const offDecision = deps.live.on('decision', (d) => {
       send('decision', d);
     });
+    const offRestore = deps.live.on('restore', (r) => {
+      send('restore', r);
+    });
     const keepAlive = setInterval(() => {
       write(': keep-alive\n\n');
     }, deps.streamKeepAliveMs ?? 15_000);
@@ -144,6 +147,7 @@ export function streamRoutes(
       offRun();
       offStep();
       offDecision();
+      offRestore();
       open.delete(end);
       if (slot.ok) slot.release();
     }

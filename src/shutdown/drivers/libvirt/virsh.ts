@@ -24,6 +24,22 @@ export function parseDomstate(line: string): { state: PowerState; text: string }
 }
 
 /** Quotes one argument for virsh's own command-line parser (used when several commands share one process). */
+/**
+ * The `Autostart:` line of `virsh dominfo` (`enable` / `disable`); undefined when the output has none (a libvirt that
+ * does not report it). Parsed by key, so the other lines and their order do not matter.
+ */
+export function parseDominfoAutostart(out: string): boolean | undefined {
+  for (const line of out.split('\n')) {
+    const m = /^\s*Autostart:\s*(\S+)\s*$/i.exec(line);
+    if (!m) continue;
+    const v = (m[1] ?? '').toLowerCase();
+    if (v === 'enable' || v === 'enabled' || v === 'yes') return true;
+    if (v === 'disable' || v === 'disabled' || v === 'no') return false;
+    return undefined;
+  }
+  return undefined;
+}
+
 export function virshQuote(arg: string): string {
   return `'${arg.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
