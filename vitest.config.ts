@@ -6,7 +6,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The page tests need the bundled client: built once, before any test file runs.
-    globalSetup: ['test/setup/build-client.ts'],
+    // Most files wait on peers, browsers and sockets rather than compute: on 2 cores, vitest's default of one worker
+    // leaves the machine idle most of the run.
+    maxWorkers: 3,
+    // Built once, before any test file runs: the page's bundle and the vcsim binary.
+    globalSetup: ['test/setup/build-client.ts', 'test/setup/build-vcsim.ts'],
   },
 });

@@ -11,6 +11,7 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['input-latency', () => import('./input-latency.bench.js')],
   ['relay', () => import('./relay.bench.js')],
   ['shutdown-runner', () => import('./shutdown-runner.bench.js')],
+  ['restore', () => import('./restore.bench.js')],
   ['vsphere', () => import('./vsphere.bench.js')],
   ['libvirt', () => import('./libvirt.bench.js')],
   ['nut-server', () => import('./nut-server.bench.js')],
@@ -19,6 +20,7 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['relay-migration-soak', () => import('./relay-migration-soak.bench.js')],
   ['history', () => import('./history.bench.js')],
   ['sse-fanout', () => import('./sse-fanout.bench.js')],
+  ['notify-outage', () => import('./notify-outage.bench.js')],
 ];
 
 const results: Record<string, Record<string, number>> = {};

@@ -26,6 +26,23 @@ const needed = [
   // vcsim (vSphere simulator) built from Debian's govmomi sources for the vSphere driver tests
   ['golang-go', ['/usr/bin/go']],
   ['golang-github-vmware-govmomi-dev', ['/usr/share/gocode/src/github.com/vmware/govmomi/simulator/simulator.go']],
+  // the package tests: systemd-analyze on the units; the maintainer scripts' adduser and deb-systemd-helper, run by
+  // dpkg in a throwaway root made of this machine's /usr
+  ['systemd', ['/usr/bin/systemd-analyze']],
+  ['adduser', ['/usr/sbin/adduser']],
+  ['init-system-helpers', ['/usr/bin/deb-systemd-helper']],
+  // a real MQTT broker (and mosquitto_passwd) for the MQTT / Home Assistant integration tests
+  ['mosquitto', ['/usr/sbin/mosquitto']],
+  // a real SMTP server (STARTTLS, SMTPS, AUTH) for the email notification channel's tests
+  ['python3-aiosmtpd', ['/usr/lib/python3/dist-packages/aiosmtpd/controller.py']],
+  // python3's pty module drives `upsguard setup` on a real pseudo-terminal (test/cli/setup/setup-tty.test.ts)
+  ['python3-minimal', ['/usr/bin/python3']],
+  // a BMC (OpenIPMI's ipmi_sim) and ipmitool for IPMI host power; ip for the Wake-on-LAN network namespace
+  ['openipmi', ['/usr/bin/ipmi_sim']],
+  ['ipmitool', ['/usr/bin/ipmitool']],
+  ['iproute2', ['/usr/sbin/ip', '/bin/ip']],
+  // Not apcupsd: it conflicts with nut-client (both provide ups-monitor), so installing it removes the NUT peers.
+  // test/helpers/apcaccess.ts unpacks apcaccess from the package (apt-get download) instead.
 ];
 
 function installed(pkg, files) {

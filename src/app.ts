@@ -2,13 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { JobsPart } from './app/jobs-part.js';
 import { NotifyPart } from './app/notify-part.js';
 import { NutPart } from './app/nut-part.js';
+import { ApcupsdNisPart } from './integrations/apcupsd/apcupsd-nis-part.js';
+import { packageVersion } from './ups/nut/app-nut.js';
 import { PartList } from './app/part.js';
+import { storeFileSize } from './integrations/metrics/store-size.js';
+import { MqttPart } from './integrations/mqtt/mqtt-part.js';
 import { runProgressToLive, shutdownFacade } from './app/shutdown-facade.js';
 import { ShutdownPart } from './app/shutdown-part.js';
 import { StorePart } from './app/store-part.js';
 import { UpsPart } from './app/ups-part.js';
 import { WebPart } from './app/web-part.js';
 import { policyEditFacade } from './app/policy-edit-facade.js';
+import { ConfigReloader, type ReloadOutcome } from './app/reload.js';
 import { ConfigEditor } from './config/edit/config-editor.js';
 import { LiveConfig } from './config/live-config.js';
 import type { LoadedConfig } from './config/load.js';
@@ -29,6 +34,7 @@ import { nutState } from './web/routes/nut.js';
 import type { WebServerOptions } from './web/server.js';
 import { buildAppAuth } from './web/auth/app-auth.js';
 import { demoLoginLine } from './web/auth/demo-login.js';
+import { demoNutLine } from './ups/nut/demo-users.js';
 import type { DemoLogin } from './web/auth/web-auth.js';
 import { announceCertificate } from './web/tls/announce.js';
 import { webCertificate, webTlsSettings } from './web/tls/web-certificate.js';
@@ -64,6 +70,9 @@ export class App {
   private web: WebPart | null = null;
   private demoLogin: DemoLogin | null = null;
   private editor: ConfigEditor | null = null;
+  /** Every part's name once all have started: what /readyz expects to be running. */
+  private allParts: readonly string[] | null = null;
+  private reloader: ConfigReloader | null = null;
 
   constructor(private readonly options: AppOptions) {
     this.clock = options.clock ?? systemClock;
@@ -100,6 +109,7 @@ export class App {
     this.started = true;
     try {
       await this.startParts();
+      this.allParts = this.parts.names();
     } catch (err) {
       await this.stop();
       throw err;
@@ -149,10 +159,29 @@ export class App {
       },
     });
     // Notifications first: the first thing the UPS part may say is that the UPS cannot be reached.
-    await this.parts.start(new NotifyPart({ config: cfg, live: this.live, log }));
+    const notify = await this.parts.start(
+      new NotifyPart({ config: cfg, live: this.live, log, clock, db: () => store.db, recordEvent }),
+    );
     this.ups = await this.parts.start(ups);
-    this.nut = await this.parts.start(new NutPart({ config: cfg, ups: () => ups.handles(), clock, log, baseDir }));
+    this.nut = await this.parts.start(
+      new NutPart({ config: cfg, ups: () => ups.handles(), clock, log, baseDir, recordEvent }),
+    );
     const nut = this.nut;
+    const nis = cfg.apcupsd_nis;
+    if (nis.enabled) {
+      const served = () => ups.handles().find((h) => nis.ups === undefined || h.name === nis.ups);
+      await this.parts.start(
+        new ApcupsdNisPart({
+          host: nis.listen,
+          port: nis.port,
+          ups: served,
+          events: (name, limit) => store.events.page({ ups: name }, null, limit).events,
+          clock,
+          log: log.child({ part: 'apcupsd-nis' }),
+          version: packageVersion(),
+        }),
+      );
+    }
     // Policy and plan edited on the page go in force here, without a restart; everything else stays as loaded.
     const liveConfig = new LiveConfig(cfg);
     this.shutdownPart = await this.parts.start(
@@ -181,6 +210,18 @@ export class App {
       },
     });
     this.editor = editor;
+    // SIGHUP: the file again, through the same live path as the page's edits; the UPS sources are never touched.
+    this.reloader = new ConfigReloader({
+      loaded: this.options.loaded,
+      current: () => liveConfig.current(),
+      apply: (section, validated) => editor.putInForce(section, validated),
+      adopted: () => {
+        editor.adoptFile();
+      },
+      recordEvent,
+      log,
+      now: () => clock.now(),
+    });
     // Each run's progress reaches the page as it happens (SSE `run` and `step`).
     const started = shutdown.current();
     if (started) runProgressToLive(started, this.live);
@@ -196,6 +237,24 @@ export class App {
       }),
     );
     const jobs = this.jobs;
+    // MQTT / Home Assistant: only with an `mqtt:` section; a broker that is down never holds up the start.
+    if (cfg.mqtt) {
+      const mqtt = cfg.mqtt;
+      await this.parts.start(
+        new MqttPart({
+          config: mqtt,
+          ups: () => ups.handles(),
+          live: this.live,
+          shutdown: () => {
+            const service = shutdown.current();
+            return service ? shutdownFacade(service) : null;
+          },
+          clock,
+          log,
+          stopTimeoutMs: Math.max(100, Math.floor((this.options.stopTimeoutMs ?? cfg.stop_timeout_s * 1000) / 4)),
+        }),
+      );
+    }
     // HTTPS off loopback; the certificate is judged by wall-clock time (browsers do), not by the app's clock.
     const tls = webTlsSettings(this.options.loaded);
     const transport = { host: cfg.web.host, certificateFor: (host: string) => webCertificate(tls, host, log) };
@@ -222,16 +281,22 @@ export class App {
           now: () => clock.now(),
           ...(service ? { shutdown: shutdownFacade(service) } : {}),
           jobs: jobs.current(),
+          notify: notify.facade(),
           auth,
           accounts,
           ...(service
             ? { policyEdit: policyEditFacade(service, editor, { publicStatus: cfg.web.public_status }) }
             : {}),
+          metrics: {
+            networks: cfg.web.metrics_networks,
+            storeSizeBytes: () => storeFileSize(cfg.store.path),
+          },
+          health: { parts: () => this.partsState() },
           readApis: {
             quickIntervalMs: cfg.monitor.quick_interval_s * 1000,
             commands: ups.handles(),
             relayInventory: (name: string) => ups.relayInventory(name),
-            nut: () => nutState(nut.current(), nut.whyNotRunning()),
+            nut: () => nutState(nut.current(), nut.whyNotRunning(), nut.mdnsState()),
           },
         };
       }, webSettings),
@@ -272,6 +337,9 @@ export class App {
       const line = demoLoginLine(this.demoLogin, url);
       this.log.info(line);
       process.stdout.write(`${line}\n`);
+      const nutLine = demoNutLine(this.config, this.nut?.current()?.address() ?? null);
+      // On the terminal only: the log keeps no passwords, even the demo's public ones.
+      if (nutLine) process.stdout.write(`${nutLine}\n`);
     }
     return url;
   }
@@ -286,9 +354,23 @@ export class App {
     return this.editor;
   }
 
+  /** Reads and validates the config file again and applies what can change live (SIGHUP); refused before start. */
+  async reload(): Promise<ReloadOutcome> {
+    if (!this.reloader) return { ok: false, problems: ['the service is not running'] };
+    return this.reloader.reload();
+  }
+
   /** The NUT server (FSD latch, logins), or null when disabled or its port was taken. */
   nutServer(): NutServer | null {
     return this.nut?.current() ?? null;
+  }
+
+  /** The parts running now, and those of a complete start that are not (still starting, or stopping). */
+  private partsState(): { started: readonly string[]; missing: readonly string[] } {
+    const started = this.parts.names();
+    const all = this.allParts;
+    if (all === null) return { started, missing: ['(the appliance is still starting)'] };
+    return { started, missing: all.filter((n) => !started.includes(n)) };
   }
 
   server(): FastifyInstance {
@@ -309,6 +391,7 @@ export class App {
     this.jobs = null;
     this.web = null;
     this.editor = null;
+    this.reloader = null;
     return clean;
   }
 }

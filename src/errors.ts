@@ -21,12 +21,16 @@ export const ErrorCode = {
   DeviceIdentityMismatch: 'DEVICE_IDENTITY_MISMATCH',
   ScenarioInvalid: 'SCENARIO_INVALID',
   StoreFailure: 'STORE_FAILURE',
+  /** The store was written by a newer upsguard (a higher schema version): refused, never downgraded or replaced. */
+  StoreTooNew: 'STORE_TOO_NEW',
   RequestInvalid: 'REQUEST_INVALID',
   NotFound: 'NOT_FOUND',
   CliUsage: 'CLI_USAGE',
   NutProtocol: 'NUT_PROTOCOL',
   NutUnavailable: 'NUT_UNAVAILABLE',
   NutRefused: 'NUT_REFUSED',
+  /** A malformed request to the apcupsd NIS server (a length beyond any command). */
+  NisProtocol: 'NIS_PROTOCOL',
   PlanInvalid: 'PLAN_INVALID',
   DriverFailure: 'DRIVER_FAILURE',
   DriverTimeout: 'DRIVER_TIMEOUT',
@@ -53,6 +57,16 @@ export const ErrorCode = {
   NotifyFailed: 'NOTIFY_FAILED',
   WebCertificateInvalid: 'WEB_CERTIFICATE_INVALID',
   PasswordHashInvalid: 'PASSWORD_HASH_INVALID',
+  /** A backup file that is not one, is cut short, or whose contents do not match their checksums. */
+  BackupInvalid: 'BACKUP_INVALID',
+  /** A backup made by a newer upsguard (or of a newer store schema) than this one: refused, never downgraded. */
+  BackupTooNew: 'BACKUP_TOO_NEW',
+  /** A restore would replace a store a running process holds open. */
+  StoreInUse: 'STORE_IN_USE',
+  /** `upsguard status` could not reach the running service (or it refused the token). */
+  ServiceUnreachable: 'SERVICE_UNREACHABLE',
+  /** `upsguard setup`: a credential, login or endpoint it tested on the spot failed. */
+  SetupCheckFailed: 'SETUP_CHECK_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded --max-semi-space-size=1
+#!/usr/bin/env -S node --single-threaded --max-semi-space-size=1 --optimize-for-size
 import { readFileSync } from 'node:fs';
 import { cliErrorLines } from './cli/args.js';
 import { USAGE } from './cli/usage.js';
@@ -69,6 +69,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/web.js')).runWeb(tail, out, err);
     case 'user':
       return (await import('./cli/user.js')).runUser(tail, out, err);
+    case 'setup':
+      return (await import('./cli/setup/run-setup.js')).runSetup(tail, out, err);
+    case 'status':
+      return (await import('./cli/status.js')).runStatus(tail, out, err);
+    case 'backup':
+      return (await import('./cli/backup.js')).runBackup(tail, out);
+    case 'restore':
+      return (await import('./cli/restore-backup.js')).runRestoreBackup(tail, out);
     case 'sim':
       if (sub === 'devices') {
         for (const d of (await import('./ups/sim/recorded-devices.js')).recordedDevices) {

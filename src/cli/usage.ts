@@ -1,7 +1,9 @@
 export const USAGE = `upsguard: power protection for home labs and small clusters
 
 Usage:
-  upsguard serve [--config FILE]        run the appliance (no config: the demo on a simulated UPS)
+  upsguard serve [--config FILE] [--log-format auto|text|json]
+                                        run the appliance (no config: the demo on a simulated UPS); SIGHUP reloads
+                                        the config file (invalid: refused, the old one stays in force)
   upsguard config check FILE            validate a configuration file; exit 1 listing every problem
   upsguard hid inspect --descriptor FILE [--reports FILE] [--vid HEX --pid HEX] [--json]
                                         decode a UPS report descriptor (and reports) as NUT would
@@ -13,6 +15,9 @@ Usage:
   upsguard user add NAME --role viewer|operator|admin [--config FILE] [--password-file FILE]
                                         hash a password (from the file, or stdin) into the config's users
   upsguard user list [--config FILE]    the configured users and their web and NUT roles
+  upsguard setup [--config FILE] [--non-interactive] [flags…]
+                                        ask (or take from flags) the UPS, the platforms, the plan and the admin;
+                                        test each credential, write the config, run the plan dry (README: Setup)
   upsguard relay [--listen HOST:PORT] [--psk-file FILE] [--db FILE] [--vid HEX --pid HEX | --serial S | --path P]
                  [--simulate DEVICE [--scenario FILE] [--time-scale N]] [--insecure] [--config FILE]
                                         run the relay agent on the host the UPS is plugged into (default port 3496)
@@ -20,8 +25,16 @@ Usage:
                                         free a device's controller claim by force
   upsguard devices [--db FILE] | --relay relay://HOST:PORT --identity ID --psk-file FILE
                                         this host's USB devices like lsusb (with claim state), or an agent's
+  upsguard status [--url URL] [--token-file FILE] [--config FILE] [--json]
+                                        the running service on one screen; exit 1 when something needs attention,
+                                        2 when it cannot be reached (token: --token-file, UPSGUARD_TOKEN or
+                                        /etc/upsguard/status.token; an API token with the read scope)
+  upsguard backup FILE [--config FILE]  the config and a consistent copy of the store, while the service runs
+  upsguard restore FILE [--data-dir DIR] [--config FILE]
+                                        put a backup back (refuses a newer version's, and a store in use)
   upsguard --version | --help
 
 Environment:
   UPSGUARD_CONFIG     configuration file, when --config is not given
+  UPSGUARD_TOKEN      the API token upsguard status sends, when --token-file is not given
 `;

@@ -71,6 +71,7 @@ export function configPaths(config: Config): ConfigPath[] {
   entry(list, 'nut_server', config.nut_server, 'tls_cert_file', 'file');
   entry(list, 'nut_server', config.nut_server, 'tls_key_file', 'file');
   if (config.relay) relayPaths(list, config.relay);
+  if (config.mqtt) entry(list, 'mqtt', config.mqtt, 'ca_file', 'file');
   config.shutdown.drivers.forEach((d, i) => {
     const at = `shutdown.drivers.${i}`;
     switch (d.kind) {
@@ -91,6 +92,10 @@ export function configPaths(config: Config): ConfigPath[] {
     }
   });
   if (config.notify.command) entry(list, 'notify.command', config.notify.command, 'path', 'command');
+  config.notify.channels.forEach((c, i) => {
+    if (c.kind === 'command') entry(list, `notify.channels.${i}`, c, 'path', 'command');
+    if (c.kind === 'email') entry(list, `notify.channels.${i}`, c, 'ca_file', 'file');
+  });
   return list;
 }
 

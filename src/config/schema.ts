@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { nameRule } from './names.js';
-import { notifySchema, policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
-import { nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
+import { notifySchema } from './notify-schema.js';
+import { policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
+import { apcupsdNisSchema, nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
 import { relayAgentSchema, relaySource } from './relay-schema.js';
 import { restoreSchema } from './restore-schema.js';
 import { WEB_ROLES } from '../web/access.js';
+import { LOOPBACK_NETWORKS, cidrProblem } from '../integrations/metrics/networks.js';
+import { mqttSchema } from './mqtt-schema.js';
 import { passwordHashProblem } from '../web/auth/password-hash.js';
+import { LOG_FORMATS } from '../log.js';
 
 /**
  * The one configuration schema. Keys are snake_case as users write them in YAML; defaults live here and nowhere else.
@@ -116,7 +120,11 @@ const user = z
 
 export const configSchema = z.strictObject({
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      /** `text`: one readable line per event (the journal); `json`: pino's lines; `auto`: text under systemd or a TTY. */
+      format: z.enum(LOG_FORMATS).default('auto'),
+    })
     .prefault({}),
   /** SIGTERM: every part is stopped within this, clients connected or not; then the process exits. */
   stop_timeout_s: z.number().positive().max(120).default(5),
@@ -146,6 +154,16 @@ export const configSchema = z.strictObject({
       action_rate_per_min: z.number().int().min(1).max(10_000).default(30),
       /** The overview (status, decision, live stream) without login; nothing else. */
       public_status: z.boolean().default(false),
+      /** Who may scrape GET /metrics without an API token: CIDRs (loopback by default). */
+      metrics_networks: z
+        .array(
+          z.string().superRefine((n, ctx) => {
+            const problem = cidrProblem(n);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .max(64)
+        .default([...LOOPBACK_NETWORKS]),
       /** A certificate and key for HTTPS; without them a self-signed pair is made when the host is not loopback. */
       tls_cert_file: z.string().min(1).optional(),
       tls_key_file: z.string().min(1).optional(),
@@ -208,12 +226,15 @@ export const configSchema = z.strictObject({
       });
     }),
   nut_server: nutServerSchema,
+  apcupsd_nis: apcupsdNisSchema,
   relay: relayAgentSchema,
   policy: policySchema,
   shutdown: shutdownSchema,
   notify: notifySchema,
   schedule: scheduleSchema,
   restore: restoreSchema,
+  /** MQTT and Home Assistant discovery; absent: no broker is contacted. */
+  mqtt: mqttSchema.optional(),
 });
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

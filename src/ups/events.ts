@@ -26,6 +26,16 @@ export const UPS_EVENT_TYPES = [
   'BATTERY_TEST',
   'STORE_FAILED',
   'STORE_OK',
+  'CONFIG_RELOADED',
+  'CONFIG_RELOAD_FAILED',
+  'NUT_SERVER_FAILED',
+  'RESTORE_STARTED',
+  'HOST_BACK',
+  'RESTORED',
+  'RESTORE_INCOMPLETE',
+  'NOTIFY_FAILED',
+  'NOTIFY_EXPIRED',
+  'NOTIFY_TEST',
 ] as const;
 
 export type UpsEventType = (typeof UPS_EVENT_TYPES)[number];

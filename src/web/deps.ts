@@ -1,4 +1,7 @@
+import type { RestoreApiView } from './api-types/restore.js';
+import type { HealthDeps, MetricsDeps } from '../integrations/metrics/metrics-deps.js';
 import type { Logger } from '../log.js';
+import type { NotifyFacade } from '../notify/notify-facade.js';
 import type { Jobs } from '../schedule/jobs.js';
 import type { EventsStore } from '../store/events.js';
 import type { ReadingsStore } from '../store/readings.js';
@@ -26,6 +29,8 @@ export type LiveEvents = {
   run: [run: RunView];
   /** A step of a run began or ended. */
   step: [step: StepView];
+  /** The restore after an outage began, moved on, waits for something, or ended. */
+  restore: [restore: RestoreApiView];
 };
 
 export interface WebDeps {
@@ -49,6 +54,11 @@ export interface WebDeps {
   readonly accounts?: WebAccounts;
   /** Policy and plan editing, and the decision in one sentence; absent in tests of other parts. */
   readonly policyEdit?: PolicyEditDeps;
+  /** GET /metrics: who may scrape, and the store's size; /readyz: the parts. Absent in tests of other parts. */
+  readonly metrics?: MetricsDeps;
+  readonly health?: HealthDeps;
+  /** Notification channels and their queue, and the test message; absent in tests of other parts. */
+  readonly notify?: NotifyFacade;
   /** Milliseconds between SSE keep-alive comments. */
   readonly streamKeepAliveMs?: number;
 }

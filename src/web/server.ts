@@ -6,6 +6,9 @@ import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { installAuth } from './auth/auth-hook.js';
 import type { WebDeps } from './deps.js';
 import { adminRoutes, readOnlyRoutes } from './plugins/route-groups.js';
+import { OPENAPI_OPTIONS, docsRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/stream.js';
 
 /** How long each phase of a request may take, and how many connections a client may hold. */
@@ -100,10 +103,15 @@ export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = 
 
   // Who may call what: root hooks, installed before any route plugin, so they cover every route (see access.ts).
   const auth = deps.auth ?? null;
-  installAuth(app, auth, deps.log.child({ part: 'web' }));
+  installAuth(app, auth, deps.log.child({ part: 'web' }), deps.metrics?.networks);
+  // Before any route, so the OpenAPI document sees every route as it is added; loaded only when the server is built.
+  void app.register(import('@fastify/swagger'), OPENAPI_OPTIONS);
   // Two encapsulated contexts, kept as a grouping: what only reads, and what changes state.
   const shutdown = deps.shutdown ?? null;
   void app.register(readOnlyRoutes, { deps, shutdown, limits: o });
   void app.register(adminRoutes, { deps, shutdown });
+  void app.register(metricsRoutes, { deps });
+  void app.register(healthRoutes, { deps });
+  void app.register(docsRoutes);
   return app;
 }

@@ -28,6 +28,8 @@ const VIEWS = [
   '#/test',
   '#/devices',
   '#/nut',
+  '#/restore',
+  '#/notifications',
   '#/admin/users',
   '#/admin/sessions',
   '#/admin/tokens',

@@ -138,11 +138,17 @@ describe('relay agent: silent connections cannot lock the appliance out', () => 
     const t1 = Date.now();
     await until('the new silent connection is closed at its handshake timeout', () => again.destroyed || null, 5000);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(1000);
-    // What was held back is summed up, not lost.
+    // What was held back is summed up, not lost: each of the 301 refusals (284 over the cap, 16 + 1 handshake
+    // timeouts) is a line or counted in a summary; on a slow machine they span several windows, so several summaries.
     await stop();
-    expect(lines.map((l) => String(l.msg))).toContainEqual(
-      expect.stringMatching(/^suppressed 279 similar warnings \(relay connection refused/),
-    );
+    const msgs = lines.map((l) => String(l.msg));
+    const logged = msgs.filter((m) => /^relay (handshake|connection) refused/.test(m)).length;
+    const suppressed = msgs
+      .map((m) => /^suppressed (\d+) similar warnings \(relay (handshake|connection) refused/.exec(m)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .reduce((sum, n) => sum + Number(n), 0);
+    expect(suppressed).toBeGreaterThan(250);
+    expect(logged + suppressed).toBe(301);
   });
 
   it('a finished handshake frees its slot: clients beyond the pending cap get in one after another', async () => {

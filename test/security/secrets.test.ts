@@ -418,6 +418,9 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
       '/api/audit',
       '/api/sessions',
       '/api/me',
+      '/api/notify',
+      '/api/restore',
+      '/metrics',
     ]) {
       const res = await app.server().inject({ url, headers });
       expect(res.statusCode, url).toBe(200);

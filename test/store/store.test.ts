@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion } from '../../src/store/database.js';
+import { migrations } from '../../src/store/migrations/index.js';
 import { EventsStore } from '../../src/store/events.js';
 import { ReadingsStore, resolutionFor } from '../../src/store/readings.js';
 import type { UpsSnapshot } from '../../src/ups/events.js';
@@ -22,7 +23,7 @@ describe('store', () => {
     const dir = tempDir();
     const db = openDatabase(join(dir, 'sub', 'a.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(schemaVersion(db)).toBe(7);
+    expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
     db.pragma('user_version = 99');
     expect(() => {
       migrate(db, [{ version: 1, name: 'x', sql: '' }]);

@@ -3,15 +3,17 @@ import type { WebRouteOptions } from '../deps.js';
 import type { ShutdownFacade } from '../facade.js';
 import { auditRoutes } from '../routes/audit.js';
 import { authActionRoutes, authReadRoutes } from '../routes/auth.js';
-import { decisionRoutes } from '../routes/decision.js';
+import { decisionNow, decisionRoutes } from '../routes/decision.js';
 import { eventRoutes } from '../routes/events.js';
 import { historyRoutes } from '../routes/history.js';
+import { notifyRoutes } from '../routes/notify.js';
 import { pageRoutes } from '../routes/page.js';
 import { planConfigEditRoutes, planConfigRoutes } from '../routes/plan-config.js';
 import { policyEditRoutes, policyRoutes } from '../routes/policy.js';
+import { restoreRoutes } from '../routes/restore.js';
 import { runRoutes } from '../routes/runs.js';
 import { planRoutes, shutdownActionRoutes } from '../routes/shutdown.js';
-import { statusRoutes } from '../routes/status.js';
+import { statusResponse, statusRoutes } from '../routes/status.js';
 import { streamRoutes, type StreamLimits } from '../routes/stream.js';
 import { upsCommandActionRoutes } from '../routes/ups-commands.js';
 import { accountRoutes } from '../routes/users.js';
@@ -42,12 +44,21 @@ export function readOnlyRoutes(
   void app.register(planConfigRoutes, { deps });
   void app.register(decisionRoutes, { deps });
   if (deps.auth) {
-    void app.register(authReadRoutes, { auth: deps.auth, log: deps.log });
+    const policyEdit = deps.policyEdit;
+    void app.register(authReadRoutes, {
+      auth: deps.auth,
+      log: deps.log,
+      overview: () => ({
+        status: statusResponse(deps),
+        decision: policyEdit ? decisionNow(policyEdit, deps.now()) : null,
+      }),
+    });
     void app.register(auditRoutes, { auth: deps.auth });
   }
   if (shutdown) {
     void app.register(planRoutes, { deps, shutdown });
     void app.register(runRoutes, { deps, shutdown });
+    void app.register(restoreRoutes, { deps, shutdown });
   }
 }
 
@@ -65,4 +76,6 @@ export function adminRoutes(app: FastifyInstance, { deps, shutdown }: RouteGroup
   if (deps.accounts) void app.register(accountRoutes, { accounts: deps.accounts });
   void app.register(policyEditRoutes, { deps });
   void app.register(planConfigEditRoutes, { deps });
+  // Its GET too (viewers): one plugin, beside the test message it goes with.
+  if (deps.notify) void app.register(notifyRoutes, { notify: deps.notify });
 }
