@@ -1,3 +1,4 @@
+import type { RestoreApiView } from '../web/api-types/restore.js';
 import type { DecisionResponse } from '../web/api-types/decision.js';
 import type { PlanPageView } from '../web/api-types/plan.js';
 import type { RunsListView } from '../web/api-types/runs.js';
@@ -10,6 +11,8 @@ export interface ServiceReadout {
   readonly decision: DecisionResponse | null;
   readonly plan: PlanPageView | null;
   readonly runs: RunsListView | null;
+  /** The restore after the last outage; null when the service has no plan to restore. */
+  readonly restore?: RestoreApiView | null;
 }
 
 /** The screen, and the things that need attention (empty: all is well). */
@@ -88,6 +91,15 @@ function planLines(plan: PlanPageView | null, attention: string[]): string[] {
   return out;
 }
 
+/** Whether the cluster is as it was before the last outage. */
+function restoreLines(r: RestoreApiView | null, attention: string[]): string[] {
+  if (r === null || r.state === 'none' || r.state === 'disabled') return [];
+  const line = `Cluster after run #${r.runId ?? '?'}: ${r.asBefore}`;
+  if (r.state === 'incomplete' || r.state === 'interrupted') attention.push(`the restore is ${r.state}: ${r.asBefore}`);
+  else if (r.state === 'waiting' || r.state === 'running') attention.push(`the restore is ${r.state}`);
+  return [line];
+}
+
 /** The one screen `upsguard status` prints, from what the service answered. Pure. */
 export function statusReport(r: ServiceReadout): StatusReport {
   const attention: string[] = [];
@@ -104,6 +116,7 @@ export function statusReport(r: ServiceReadout): StatusReport {
     lines.push(`Runs in progress: ${r.runs.active.map((id) => `#${id}`).join(', ')}`);
     attention.push(`${r.runs.active.length} shutdown run(s) in progress`);
   }
+  lines.push(...restoreLines(r.restore ?? null, attention));
   lines.push(nutLine(s.nut, attention));
   if (!s.store.historyKept) {
     lines.push(`Store: history NOT kept (${s.store.reason ?? 'unknown'})`);

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { loadSectionFile } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
+import type { RestoreApiView } from '../web/api-types/restore.js';
 import type { DecisionResponse } from '../web/api-types/decision.js';
 import type { PlanPageView } from '../web/api-types/plan.js';
 import type { RunsListView } from '../web/api-types/runs.js';
@@ -123,12 +124,13 @@ function getJson<T>(base: string, path: string, token: string | null, timeoutMs:
 async function readService(url: string, token: string | null, timeoutMs: number): Promise<ServiceReadout> {
   const status = await getJson<StatusResponse>(url, '/api/status', token, timeoutMs);
   if (status === null) throw new Unreachable(`${url} has no /api/status: is this upsguard?`);
-  const [decision, plan, runs] = await Promise.all([
+  const [decision, plan, runs, restore] = await Promise.all([
     getJson<DecisionResponse>(url, '/api/decision', token, timeoutMs),
     getJson<PlanPageView>(url, '/api/plan', token, timeoutMs),
     getJson<RunsListView>(url, '/api/runs?limit=5', token, timeoutMs),
+    getJson<RestoreApiView>(url, '/api/restore', token, timeoutMs),
   ]);
-  return { url, status, decision, plan, runs };
+  return { url, status, decision, plan, runs, restore };
 }
 
 /**

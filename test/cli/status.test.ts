@@ -6,6 +6,7 @@ import type { App } from '../../src/app.js';
 import { runStatus, serviceUrl } from '../../src/cli/status.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { statusReport, type ServiceReadout } from '../../src/cli/status-report.js';
+import type { RestoreApiView } from '../../src/web/api-types/restore.js';
 import type { PlanPageView } from '../../src/web/api-types/plan.js';
 import type { StatusResponse } from '../../src/web/api-types/status.js';
 import { startSimApp } from '../helpers/demo-app.js';
@@ -220,5 +221,31 @@ describe('the status screen', () => {
       '    relay relay://192.0.2.1:3496/ups (pve1): link reconnecting, device attached',
     );
     expect(report.lines.join('\n')).toContain('  driver esx: FAILING (checked now, 0 target(s)): login refused');
+    // The real service has had no outage: no restore line. One that did not bring everything back needs attention.
+    expect(real.restore?.state).toBe('none');
+    expect(report.lines.join('\n')).not.toContain('Cluster after run');
+    const restore = {
+      state: 'incomplete',
+      runId: 3,
+      mainsBackAt: null,
+      startedAt: null,
+      finishedAt: null,
+      durationS: null,
+      summary: null,
+      waitingFor: null,
+      conditions: null,
+      tiers: [],
+      steps: [],
+      asBefore: '1 not back: nas (no answer within 600 s)',
+    } satisfies RestoreApiView;
+    const after = statusReport({ ...readout, runs: { runs: [], active: [] }, restore });
+    expect(after.lines).toContain('Cluster after run #3: 1 not back: nas (no answer within 600 s)');
+    expect(after.attention).toContain('the restore is incomplete: 1 not back: nas (no answer within 600 s)');
+    const asBefore = statusReport({
+      ...readout,
+      restore: { ...restore, state: 'restored', asBefore: 'as before the outage' },
+    });
+    expect(asBefore.lines).toContain('Cluster after run #3: as before the outage');
+    expect(asBefore.attention.filter((a) => a.includes('restore'))).toEqual([]);
   });
 });
