@@ -7,7 +7,7 @@ import { packageVersion } from './ups/nut/app-nut.js';
 import { PartList } from './app/part.js';
 import { storeFileSize } from './integrations/metrics/store-size.js';
 import { MqttPart } from './integrations/mqtt/mqtt-part.js';
-import { runProgressToLive, shutdownFacade } from './app/shutdown-facade.js';
+import { shutdownFacade } from './app/shutdown-facade.js';
 import { ShutdownPart } from './app/shutdown-part.js';
 import { StorePart } from './app/store-part.js';
 import { UpsPart } from './app/ups-part.js';
@@ -222,9 +222,6 @@ export class App {
       log,
       now: () => clock.now(),
     });
-    // Each run's progress reaches the page as it happens (SSE `run` and `step`).
-    const started = shutdown.current();
-    if (started) runProgressToLive(started, this.live);
     this.jobs = await this.parts.start(
       new JobsPart({
         config: cfg,

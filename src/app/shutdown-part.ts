@@ -1,3 +1,4 @@
+import { runProgressToLive } from './shutdown-facade.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { ShutdownService } from '../shutdown/service.js';
@@ -65,6 +66,9 @@ export class ShutdownPart implements Part {
       const sim = h.simulated;
       if (sim) this.unsubscribe.push(sim.events.on('state', (st) => service.cluster?.setFeed(h.name, st.outputOn)));
     }
+    // Each run's progress reaches the page as it happens (SSE `run`, `step`, `restore`); its throttle timer goes
+    // with the part, so nothing reads the store after stop.
+    this.unsubscribe.push(runProgressToLive(service, o.live));
     await service.start();
   }
 

@@ -122,6 +122,10 @@ export async function startSshd(dir: string): Promise<Sshd> {
       stopped = true;
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      // Stopped means what a halted host looks like: nothing answers on the port any more (on a loaded machine the
+      // daemon, or a session child still holding the socket, can outlive the signal for a while).
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      await until('sshd to stop answering', async () => !(await tcpAnswers('127.0.0.1', port, 500)), 15_000, 100);
     },
   };
 }

@@ -152,6 +152,7 @@ describe('the restore survives SIGKILL at step boundaries', () => {
     const logTail = (): string => readFileSync(logFile, 'utf8').slice(-3000);
     let seen = 0;
     let kills = 0;
+    const killedAt: number[] = [];
     // Each start of the appliance costs seconds on a loaded machine: two kills, one among the hosts, one among the VMs.
     for (const more of [2, 5]) {
       const child = startAppliance(cfg, logFile);
@@ -167,6 +168,7 @@ describe('the restore survives SIGKILL at step boundaries', () => {
       await new Promise((r) => child.once('exit', r));
       kills++;
       seen = restoreSteps();
+      killedAt.push(seen);
       // From the first restart on, mains stays on: the simulated UPS starts its scenario again with each process.
       writeFileSync(join(dir, 'outage.seq'), '0 mains on\n0 load 20\n');
     }
@@ -235,9 +237,8 @@ describe('the restore survives SIGKILL at step boundaries', () => {
       steps.every((s) => s.result !== null),
       trail,
     ).toBe(true);
-    expect(
-      steps.some((s) => s.result === 'interrupted' || s.result === 'took_effect'),
-      trail,
-    ).toBe(true);
+    // Both kills landed while the restore was still going (a kill at a clean step boundary leaves nothing
+    // interrupted, so that is not asked for): the restore was carried on by later processes each time.
+    for (const k of killedAt) expect(k, trail).toBeLessThan(steps.length);
   }, 180_000);
 });

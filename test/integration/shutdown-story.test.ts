@@ -84,7 +84,15 @@ describe('the demo story, end to end on the simulated UPS and cluster', () => {
     expect(cluster.get('pve1')).toMatchObject({ powerOn: 0, graceful: 1 });
     expect(cluster.get('postgres')).toMatchObject({ powerOn: 1 });
     expect(cluster.get('jellyfin')).toMatchObject({ powerOn: 0 });
-    await until('the restore to finish', () => svc.runner.journal.restore(run.id)?.status, 20_000, 50);
+    await until(
+      'the restore to finish',
+      () => {
+        const status = svc.runner.journal.restore(run.id)?.status;
+        return status !== undefined && status !== 'running' ? status : undefined;
+      },
+      20_000,
+      50,
+    );
     expect(svc.runner.journal.restore(run.id)?.status).toBe('restored');
     expect(svc.restoreSummary()).toBe('as before the outage');
     const { headers } = await webLogin(app.server(), 'viewer');
