@@ -65,7 +65,9 @@ describe('notifier', () => {
     const url = await listen(() => {
       calls++; // never answers
     });
-    const cfg = notifySchema.parse({ webhooks: [{ url, retries: 1, timeout_ms: 100, retry_base_ms: 1 }] });
+    // 1 s, not less: on a loaded machine a request can take longer than 100 ms just to reach the handler that counts
+    // it, and the attempt would time out unseen.
+    const cfg = notifySchema.parse({ webhooks: [{ url, retries: 1, timeout_ms: 1000, retry_base_ms: 1 }] });
     const started = Date.now();
     expect(await new Notifier({ config: cfg, log }).webhook(cfg.webhooks[0]!, event)).toBe(false);
     expect(calls).toBe(2);
