@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notifySchema, type ChannelConfig } from '../../src/config/notify-schema.js';
 import { ErrorCode, UpsguardError } from '../../src/errors.js';
 import { buildChannel } from '../../src/notify/channels/index.js';
+import { runCommand } from '../../src/notify/channels/command.js';
 import type { OutgoingMessage } from '../../src/notify/channels/channel.js';
 import { HttpReceiver } from './http-receiver.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -163,5 +165,65 @@ describe('notify command channel', () => {
       .send(m)
       .catch((e: unknown) => e);
     expect(String(err)).toMatch(/timed out after 100 ms/);
+  });
+});
+
+describe('webhook credentials in the URL', () => {
+  it('user:pass@ goes as a Basic Authorization header to the URL without them; the query is sent as configured', async () => {
+    const u = new URL(`${r.base()}/hook`);
+    u.username = 'hook-user';
+    u.password = 'S3cr3t-hook:pass';
+    u.search = '?token=S3cr3t-hook-tok&channel=ops';
+    const got = await sendOne({ kind: 'webhook', url: u.toString() });
+    expect(got.headers.authorization).toBe(`Basic ${Buffer.from('hook-user:S3cr3t-hook:pass').toString('base64')}`);
+    expect(got.path).toBe('/hook?token=S3cr3t-hook-tok&channel=ops');
+  });
+
+  it('a failing webhook names neither its userinfo nor its query tokens in the error the queue logs', async () => {
+    r.answer = 500;
+    for (const url of [
+      `http://hook-user:S3cr3t-hook-pass@127.0.0.1:${new URL(r.base()).port}/x?api_key=S3cr3t-hook-key`,
+      'http://hook-user:S3cr3t-hook-pass@127.0.0.1:1/x?api_key=S3cr3t-hook-key',
+    ]) {
+      const err = await buildChannel(channel({ kind: 'webhook', url }))
+        .send(m)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpsguardError);
+      expect((err as UpsguardError).code).toBe(ErrorCode.NotifyFailed);
+      expect(`${(err as Error).message} ${JSON.stringify(err)}`).not.toMatch(/S3cr3t|hook-user/);
+    }
+  });
+});
+
+describe('a notify command when descriptors run out', () => {
+  const cfg = (): Extract<ChannelConfig, { kind: 'command' }> =>
+    channel({ kind: 'command', path: '/bin/true' }) as Extract<ChannelConfig, { kind: 'command' }>;
+
+  it('spawn throwing EMFILE is a failed attempt (the queue retries it), never a crash', async () => {
+    const err = await runCommand(cfg(), m, () => {
+      throw Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpsguardError);
+    expect(String(err)).toMatch(/EMFILE/);
+  });
+
+  it('a child with no stdio that then emits EMFILE is a failed attempt, never a crash', async () => {
+    const err = await runCommand(cfg(), m, () => {
+      // What node returns when the descriptors are exhausted: no stdio streams, an error on the next tick.
+      const child = Object.assign(new EventEmitter(), {
+        stdin: null,
+        stdout: null,
+        stderr: null,
+        stdio: [null, null, null],
+        pid: undefined,
+        kill: () => false,
+      });
+      process.nextTick(() =>
+        child.emit('error', Object.assign(new Error('spawn /bin/true EMFILE'), { code: 'EMFILE' })),
+      );
+      return child as never;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpsguardError);
+    expect(String(err)).toMatch(/EMFILE/);
   });
 });

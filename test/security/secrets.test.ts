@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.js';
 import { sshDriverSchema } from '../../src/config/driver-schema.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { notifySchema } from '../../src/config/shutdown-schema.js';
+import { notifySchema } from '../../src/config/notify-schema.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import { buildChannel } from '../../src/notify/channels/index.js';
+import { UpsguardError } from '../../src/errors.js';
 import { SshDriver } from '../../src/shutdown/drivers/ssh.js';
 import type { UpsEvent } from '../../src/ups/events.js';
 import { NutConnection } from '../../src/ups/nut/nut-connection.js';
@@ -396,16 +397,16 @@ describe('secrets never reach a log line, an API answer, a journal row or an err
   });
 
   it('webhook: user:pass@ and ?token= in the URL', async () => {
-    const url = `http://hook-user:${S.hookPass}@127.0.0.1:${hook.port}/h?token=${S.hookToken}`;
-    const cfg = notifySchema.parse({ webhooks: [{ url, retries: 1, retry_base_ms: 1 }] });
-    const n = new Notifier({ config: cfg, log });
-    expect(await n.webhook(cfg.webhooks[0]!, event)).toBe(false);
+    // The channel the notification queue sends through; its error texts are what the queue logs and stores.
+    const send = (url: string) =>
+      buildChannel(notifySchema.parse({ channels: [{ name: 'hook', kind: 'webhook', url }] }).channels[0]!)
+        .send({ id: 'msg-1', channel: 'hook', event })
+        .catch(keep);
+    expect(await send(`http://hook-user:${S.hookPass}@127.0.0.1:${hook.port}/h?token=${S.hookToken}`)).toBeInstanceOf(
+      UpsguardError,
+    );
     expect(hook.auth.at(-1)).toBe(`Basic ${Buffer.from(`hook-user:${S.hookPass}`).toString('base64')}`);
-    // And through the appliance's own notifier, on a real event.
-    const unreachable = notifySchema.parse({
-      webhooks: [{ url: `http://u:${S.hookPass}@127.0.0.1:1/h?api_key=${S.hookToken}`, retries: 0 }],
-    });
-    expect(await new Notifier({ config: unreachable, log }).webhook(unreachable.webhooks[0]!, event)).toBe(false);
+    expect(await send(`http://u:${S.hookPass}@127.0.0.1:1/h?api_key=${S.hookToken}`)).toBeInstanceOf(UpsguardError);
   });
 
   it('finally: no secret in any log line, API answer, journal row or error message', async () => {
