@@ -1,44 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, UpsguardError } from '../errors.js';
 import { AgentStore } from '../relay/agent-store.js';
-import { formatDeviceTable, listHostUsbDevices, type HostUsbDevice } from '../relay/host-inventory.js';
-import { MessageType, type ExportedDeviceInfo } from '../relay/protocol.js';
+import { formatDeviceTable, listHostUsbDevices } from '../relay/host-inventory.js';
 import { parseHexKey } from '../relay/psk.js';
-import { RelayLink } from '../ups/transport/relay-link.js';
+import { listAgentDevices } from '../ups/transport/relay-agent-devices.js';
 import { parseRelayUrl } from '../ups/transport/relay-url.js';
 import { usbId } from '../util/hex.js';
 import { parseOptions } from './args.js';
 import { existsSync } from 'node:fs';
-
-/** Asks an agent for its exported devices, as the appliance would. */
-async function agentDevices(
-  url: string,
-  identity: string,
-  key: Buffer | null,
-): Promise<{ devices: ExportedDeviceInfo[]; host: HostUsbDevice[] }> {
-  const addr = parseRelayUrl(url);
-  const link = new RelayLink({
-    host: addr.host,
-    port: addr.port,
-    identity,
-    key,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 5000,
-    onPush: () => undefined,
-    onClose: () => undefined,
-  });
-  try {
-    await link.connect();
-    await link.request(
-      MessageType.Hello,
-      { versions: [1], client: 'upsguard devices', capabilities: [] },
-      MessageType.Welcome,
-    );
-    return await link.request(MessageType.ListDevices, {}, MessageType.Devices);
-  } finally {
-    link.close('done');
-  }
-}
 
 /** `upsguard devices`: this host's USB devices like lsusb, or with --relay an agent's exported devices. */
 export async function runDevices(args: readonly string[], out: (s: string) => void): Promise<number> {
@@ -56,7 +25,13 @@ export async function runDevices(args: readonly string[], out: (s: string) => vo
           : null;
     if (key === null && options.insecure !== true)
       throw new UpsguardError(ErrorCode.CliUsage, '--relay needs --psk-file');
-    const { devices, host } = await agentDevices(options.relay, options.identity, key);
+    const { devices, host } = await listAgentDevices(
+      parseRelayUrl(options.relay),
+      options.identity,
+      key,
+      5000,
+      'upsguard devices',
+    );
     if (options.json === true) {
       out(JSON.stringify({ exported: devices, host }, null, 2));
       return 0;

@@ -1,9 +1,8 @@
 import { errorMessage } from '../../errors.js';
-import { MessageType } from '../../relay/protocol.js';
 import { encodeWord, parseLine } from '../../ups/nut/line-codec.js';
 import { NutConnection } from '../../ups/nut/nut-connection.js';
 import type { NutTarget } from '../../ups/nut/nut-url.js';
-import { RelayLink } from '../../ups/transport/relay-link.js';
+import { listAgentDevices } from '../../ups/transport/relay-agent-devices.js';
 import type { RelayAddress } from '../../ups/transport/relay-url.js';
 
 /** What a probe found: ok with a line saying what answered, or the reason it failed (never the secret). */
@@ -46,29 +45,11 @@ export async function probeRelay(
   key: Buffer,
   timeoutMs: number,
 ): Promise<ProbeResult> {
-  const link = new RelayLink({
-    host: addr.host,
-    port: addr.port,
-    identity,
-    key,
-    connectTimeoutMs: timeoutMs,
-    requestTimeoutMs: timeoutMs,
-    onPush: () => undefined,
-    onClose: () => undefined,
-  });
   try {
-    await link.connect();
-    await link.request(
-      MessageType.Hello,
-      { versions: [1], client: 'upsguard setup', capabilities: [] },
-      MessageType.Welcome,
-    );
-    const { devices } = await link.request(MessageType.ListDevices, {}, MessageType.Devices);
+    const { devices } = await listAgentDevices(addr, identity, key, timeoutMs, 'upsguard setup');
     const names = devices.map((d) => d.name).join(', ') || 'none';
     return { ok: true, message: `agent ${addr.host}:${addr.port} answered; exported devices: ${names}` };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
-  } finally {
-    link.close('done');
   }
 }
