@@ -4,6 +4,9 @@ import { buildServer, type WebServerOptions } from '../web/server.js';
 import { isLoopbackHost, type WebCertificate } from '../web/tls/web-certificate.js';
 import type { Part } from './part.js';
 
+/** How long requests still being answered at stop may take before their connections are cut. */
+const CLOSE_GRACE_MS = 1000;
+
 /** Which certificate to serve when listening on the configured host, or another one (null: plain HTTP). */
 export interface WebTransport {
   readonly host: string;
@@ -75,7 +78,17 @@ export class WebPart implements Part {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
-    // Open streams and keep-alive sockets are closed by the server's own close hooks; this bounds nothing itself.
-    await s?.close();
+    if (!s) return;
+    // Streams and idle keep-alive sockets are closed by the server's own close hooks. A socket that never sent a
+    // request (a browser's preconnect, a port scan) counts as neither and would hold close() until the part's stop
+    // budget ran out: in-flight requests get a moment to finish, then every connection left is cut.
+    const closing = s.close();
+    const cut = setTimeout(() => s.server.closeAllConnections(), CLOSE_GRACE_MS);
+    cut.unref();
+    try {
+      await closing;
+    } finally {
+      clearTimeout(cut);
+    }
   }
 }

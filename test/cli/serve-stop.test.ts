@@ -67,7 +67,7 @@ function applianceConfig(dir: string, nutPort: number, relayPort: number): strin
 }
 
 describe('serve stops on SIGTERM with every kind of client attached', () => {
-  it('exits 0 within the stop budget with an SSE stream, a NUT client, a relay link and a run in progress; the run resumes', async () => {
+  it('exits 0 within the stop budget with an SSE stream, an idle socket that never sent a request, a NUT client, a relay link and a run in progress; the run resumes', async () => {
     const dir = tempDir();
     const keys = writeKeys(dir, ['appliance']);
     writeFileSync(join(dir, 'appliance.key'), keys.keys.appliance!.toString('hex'));
@@ -94,6 +94,11 @@ describe('serve stops on SIGTERM with every kind of client attached', () => {
         res.on('error', () => resolve());
       });
     });
+    // A connection that never sends a request, as a browser's preconnect leaves one.
+    const idle = net.connect(new URL(url).port ? Number(new URL(url).port) : 80, '127.0.0.1');
+    sockets.push(idle);
+    idle.on('error', () => undefined);
+    const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
     // A NUT follower, logged in.
     const nut = net.connect(nutPort, '127.0.0.1');
     sockets.push(nut);
@@ -121,6 +126,7 @@ describe('serve stops on SIGTERM with every kind of client attached', () => {
     expect(code, app.out().slice(-3000)).toBe(0);
     expect(tookMs, 'stopped within the 5 s budget').toBeLessThan(6000);
     await streamClosed;
+    await idleClosed;
     expect(app.out()).not.toMatch(/"level":50.*stop overran/);
 
     // The journal is consistent and the run is still open, so the next start resumes it.
