@@ -47,7 +47,18 @@ export function RestoreView() {
     ${error ? html`<p class="banner bad" role="alert">Restore not available: ${error}</p>` : null}
     ${!r && !error ? html`<p class="muted">Loading…</p>` : null}
     ${
-      r
+      r && (r.state === 'none' || r.state === 'disabled')
+        ? html`<p class="panel" data-testid="restore-summary" data-state=${r.state}>
+            ${
+              r.state === 'none'
+                ? 'No outage has shut the cluster down yet: there is nothing to restore.'
+                : 'The restore is off (restore.enabled: false): after an outage, nothing is started again from here.'
+            }
+          </p>`
+        : null
+    }
+    ${
+      r && r.state !== 'none' && r.state !== 'disabled'
         ? html`<div class="panel" data-testid="restore-summary" data-state=${r.state}>
               <p>
                 <span class=${`badge ${RESTORE_TONE[r.state]}`} data-testid="restore-state"
@@ -63,7 +74,7 @@ export function RestoreView() {
                   : null
               }
               <p class="small muted">
-                ${r.runId !== null ? `Outage run #${r.runId}` : 'No outage run'}
+                ${r.runId !== null ? `Outage run #${r.runId}` : ''}
                 ${r.mainsBackAt ? ` · mains back ${when(r.mainsBackAt)}` : ''}
                 ${r.startedAt ? ` · started ${when(r.startedAt)}` : ''}
                 ${r.finishedAt ? ` · finished ${when(r.finishedAt)}` : ''}
