@@ -48,7 +48,7 @@ export function RestoreView() {
     ${!r && !error ? html`<p class="muted">Loading…</p>` : null}
     ${
       r && (r.state === 'none' || r.state === 'disabled')
-        ? html`<p class="panel" data-testid="restore-summary" data-state=${r.state}>
+        ? html`<p class="panel muted" data-testid="restore-summary" data-state=${r.state}>
             ${
               r.state === 'none'
                 ? 'No outage has shut the cluster down yet: there is nothing to restore.'
