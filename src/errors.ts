@@ -54,6 +54,12 @@ export const ErrorCode = {
   RelayProtocol: 'RELAY_PROTOCOL',
   RelayPskInvalid: 'RELAY_PSK_INVALID',
   RelayUnreachable: 'RELAY_UNREACHABLE',
+  /** A usbredir peer sent bytes that are not the protocol (a bad header, a length beyond its type, an unknown type). */
+  UsbRedirProtocol: 'USBREDIR_PROTOCOL',
+  /** A usbredir consumer refused: the device is claimed by another, or the attachment is not allowed. */
+  UsbRedirRefused: 'USBREDIR_REFUSED',
+  /** A VM's USB attachment (libvirt redirdev, Proxmox args) could not be made or removed. */
+  UsbAttachFailed: 'USB_ATTACH_FAILED',
   NotifyFailed: 'NOTIFY_FAILED',
   WebCertificateInvalid: 'WEB_CERTIFICATE_INVALID',
   PasswordHashInvalid: 'PASSWORD_HASH_INVALID',
