@@ -41,6 +41,16 @@ const needed = [
   ['openipmi', ['/usr/bin/ipmi_sim']],
   ['ipmitool', ['/usr/bin/ipmitool']],
   ['iproute2', ['/usr/sbin/ip', '/bin/ip']],
+  // usbredir (issue 14): a real QEMU as the usb-redir peer, booting Debian's own kernel with a busybox initramfs made in
+  // the test (busybox must be the static build: the initramfs has no libc); xz unpacks the kernel; libvirt's QEMU driver
+  // runs the session daemon `devices attach` is tested against
+  ['qemu-system-x86', ['/usr/bin/qemu-system-x86_64']],
+  ['busybox-static', []],
+  ['linux-image-amd64', []],
+  ['xz-utils', ['/usr/bin/xz']],
+  // .ci/run's booted-package proof (scripts/prove-deb.sh) makes its Debian root with debootstrap
+  ['debootstrap', ['/usr/sbin/debootstrap']],
+  ['libvirt-daemon-driver-qemu', ['/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so']],
   // Not apcupsd: it conflicts with nut-client (both provide ups-monitor), so installing it removes the NUT peers.
   // test/helpers/apcaccess.ts unpacks apcaccess from the package (apt-get download) instead.
 ];

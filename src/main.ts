@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     case 'relay':
       return (await import('./cli/relay.js')).runRelay(tail, out, err, stopSignal());
     case 'devices':
+      if (['attach', 'detach', 'attachments'].includes(tail[0] ?? ''))
+        return (await import('./cli/devices-attach.js')).runDevicesAttach(tail, out, err);
       return (await import('./cli/devices.js')).runDevices(tail, out);
     case 'hid':
       if (sub === 'inspect') return (await import('./cli/hid-inspect.js')).runHidInspect(rest, out, err);

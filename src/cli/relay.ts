@@ -7,6 +7,8 @@ import { RelayAgent } from '../relay/agent.js';
 import { AgentStore } from '../relay/agent-store.js';
 import { ExportedDevice } from '../relay/exported-device.js';
 import { loadPskFile } from '../relay/psk.js';
+import { HidUsbDevice } from '../relay/usbredir/hid-usb-device.js';
+import { UsbRedirListener } from '../relay/usbredir/usbredir-listener.js';
 import { loadScenario } from '../ups/build-source.js';
 import { SimulatedUps, findRecordedDevice } from '../ups/sim/simulated-ups.js';
 import type { HidTransport } from '../ups/transport/hid-transport.js';
@@ -31,6 +33,7 @@ const VALUE_FLAGS = [
   'scenario',
   'time-scale',
   'name',
+  'usbredir',
 ] as const;
 
 type AgentSettings = NonNullable<ReturnType<typeof relayAgentSchema.parse>>;
@@ -54,6 +57,14 @@ function settingsFrom(options: Record<string, string | true>): { settings: Agent
     insecure: options.insecure === true || base.insecure,
     db: str('db') ?? base.db,
     lease_s: num('lease-s') ?? base.lease_s,
+    usbredir:
+      str('usbredir') !== undefined || options['usbredir-insecure'] === true
+        ? {
+            listen: str('usbredir') ?? base.usbredir?.listen ?? '127.0.0.1:3497',
+            insecure: options['usbredir-insecure'] === true || (base.usbredir?.insecure ?? false),
+            management_addresses: base.usbredir?.management_addresses ?? [],
+          }
+        : base.usbredir,
     simulate: str('simulate') ?? base.simulate,
     scenario: str('scenario') ?? base.scenario,
     time_scale: num('time-scale') ?? base.time_scale,
@@ -80,7 +91,7 @@ export async function runRelay(
   err: (s: string) => void,
   stopSignal: Promise<string>,
 ): Promise<number> {
-  const { options, positional } = parseOptions(args, { values: VALUE_FLAGS, flags: ['insecure'] });
+  const { options, positional } = parseOptions(args, { values: VALUE_FLAGS, flags: ['insecure', 'usbredir-insecure'] });
   const { settings, baseDir } = settingsFrom(options);
   if (positional[0] === 'release') {
     const device = positional[1];
@@ -103,6 +114,9 @@ export async function runRelay(
   const log = createLogger({ level: process.env.UPSGUARD_LOG_LEVEL ?? 'info', format: 'auto' });
   const listen = parseListen(settings.listen);
   const keys = settings.insecure ? null : settings.keys_file ? loadPskFile(settings.keys_file) : null;
+  // usbredir may use TLS while the HID relay is plain (a loopback tunnel), so it reads the key file on its own.
+  const usbredirKeys =
+    settings.usbredir && !settings.usbredir.insecure && settings.keys_file ? loadPskFile(settings.keys_file) : null;
   const clock = systemClock;
   let transport: HidTransport;
   let simulated: SimulatedUps | undefined;
@@ -189,9 +203,43 @@ export async function runRelay(
       },
       stop: () => made.stop(),
     });
+    let usbredirShown = '';
+    const ur = settings.usbredir;
+    if (ur) {
+      const urListen = parseListen(ur.listen);
+      const usb = new HidUsbDevice({ device, log });
+      const listener = new UsbRedirListener({
+        host: urListen.host,
+        port: urListen.port,
+        keys: usbredirKeys,
+        insecure: ur.insecure,
+        managementAddresses: ur.management_addresses,
+        device: usb,
+        store: store!,
+        log,
+        now: () => clock.now(),
+        leaseMs: settings.lease_s * 1000,
+        handshakeTimeoutMs: settings.handshake_timeout_ms,
+        changed: () => made.changed(),
+      });
+      made.addControllerSource((d) => (d === name ? listener.connectedConsumers() : []));
+      await parts.start({
+        name: 'usbredir-listener',
+        start: async () => {
+          await usb.start();
+          const a = await listener.start();
+          const h = a.host.includes(':') ? `[${a.host}]` : a.host;
+          usbredirShown = `, usbredir on ${h}:${a.port} (${ur.insecure ? 'plain TCP' : 'TLS 1.3 PSK'})`;
+        },
+        stop: async () => {
+          await listener.stop();
+          usb.stop();
+        },
+      });
+    }
     const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
     out(
-      `upsguard relay listening on ${shown}:${addr.port} (${settings.insecure ? 'plain TCP, loopback only' : 'TLS 1.3 PSK'}), exporting ${name}`,
+      `upsguard relay listening on ${shown}:${addr.port} (${settings.insecure ? 'plain TCP, loopback only' : 'TLS 1.3 PSK'})${usbredirShown}, exporting ${name}`,
     );
     log.info({ listen: `${shown}:${addr.port}`, device: name }, 'relay agent started');
     systemd.ready(`listening on ${shown}:${addr.port}, exporting ${name}`);

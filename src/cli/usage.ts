@@ -1,3 +1,17 @@
+/** `upsguard devices attach|detach|attachments`, also printed by that command on a usage error. */
+export const DEVICES_ATTACH_USAGE = `\
+  upsguard devices attach DEVICE --vm NAME --agent HOST:PORT [platform options] [--reconnect-s N]
+        [--tls x509|psk --tls-dir DIR [--psk-identity ID]]
+                                        give a VM the agent's usbredir endpoint for DEVICE (kept in its config;
+                                        the VM boots without the device and gets it when it returns)
+  upsguard devices detach DEVICE --vm NAME [platform options]
+  upsguard devices attachments [platform options] [--json]
+                                        which VM holds which device
+  platform options: [--platform libvirt] [--connect URI] (default qemu:///system)
+                    --platform proxmox --proxmox-url https://HOST:8006 (--user root@pam --password-file FILE
+                    | --token-id USER@REALM!ID --token-file FILE) [--fingerprint SHA256 | --ca-file FILE | --insecure]
+                    (attach/detach need root@pam: Proxmox lets no API token set a VM's args; a token can list)`;
+
 export const USAGE = `upsguard: power protection for home labs and small clusters
 
 Usage:
@@ -25,6 +39,7 @@ Usage:
                                         free a device's controller claim by force
   upsguard devices [--db FILE] | --relay relay://HOST:PORT --identity ID --psk-file FILE
                                         this host's USB devices like lsusb (with claim state), or an agent's
+${DEVICES_ATTACH_USAGE}
   upsguard status [--url URL] [--token-file FILE] [--config FILE] [--json]
                                         the running service on one screen; exit 1 when something needs attention,
                                         2 when it cannot be reached (token: --token-file, UPSGUARD_TOKEN or

@@ -55,6 +55,17 @@ export const relayAgentSchema = z
         path: z.string().optional(),
       })
       .prefault({}),
+    /**
+     * Exports the device to QEMU's usb-redir on its own port. TLS 1.3 PSK with keys_file (QEMU tls-creds-psk; the
+     * username is the claim's identity); plain TCP only with insecure on loopback or a management_addresses entry.
+     */
+    usbredir: z
+      .strictObject({
+        listen: z.string(),
+        insecure: z.boolean().default(false),
+        management_addresses: z.array(z.string()).default([]),
+      })
+      .optional(),
     simulate: z.string().optional(),
     scenario: z.string().default('steady'),
     time_scale: z.number().positive().default(1),

@@ -73,6 +73,8 @@ export class RelayAgent implements SessionHost {
   private readonly offDevice: (() => void)[] = [];
   private readonly quietLog: RateLimitedLog;
   private stopping: Promise<void> | null = null;
+  /** Other transports' connected consumers by device (the usbredir listeners): they count as attached too. */
+  private readonly controllerSources: ((device: string) => readonly string[])[] = [];
 
   constructor(private readonly options: RelayAgentOptions) {
     this.quietLog = new RateLimitedLog({
@@ -281,13 +283,20 @@ export class RelayAgent implements SessionHost {
     }
   }
 
+  /** A usbredir listener's consumers show as the device's connected controller in the device table. */
+  addControllerSource(source: (device: string) => readonly string[]): void {
+    this.controllerSources.push(source);
+  }
+
   private stateOf(d: ExportedDevice): { state: DeviceState; consumer: string | null } {
     const claim = this.options.store.claim(d.name);
     const live = claim && claim.leaseUntil > this.now() ? claim : undefined;
     const consumer = live?.identity ?? null;
     if (!d.isConnected()) return { state: d.everAttached() ? 'missing' : 'attaching', consumer };
     if (!live) return { state: 'available', consumer };
-    const controllerConnected = [...this.sessions].some((s) => s.identity === live.identity && s.controls(d));
+    const controllerConnected =
+      [...this.sessions].some((s) => s.identity === live.identity && s.controls(d)) ||
+      this.controllerSources.some((source) => source(d.name).includes(live.identity));
     return { state: controllerConnected ? 'attached' : 'attaching', consumer };
   }
 
