@@ -7,6 +7,56 @@ import { z } from 'zod';
 
 export const NUT_DEFAULT_PORT = 3493;
 
+/** A name a NUT client may ask for: upsd takes letters, digits, `.`, `_` and `-`. */
+const nutUpsName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a NUT UPS name such as ups');
+
+/**
+ * `ups[].nut_aliases`: second names this UPS answers to over NUT (`[ups]` for Synology DSM and QNAP), beside the
+ * server-wide `nut_server.aliases`. Not listed in LIST UPS; logins and FSD count against the UPS itself.
+ */
+export const nutAliasesField = z.array(nutUpsName).max(16).default([]);
+
+export interface NutNameIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Every name the NUT server answers to must be unique, ignoring case as upsd does: the UPS names, each UPS's
+ * nut_aliases and nut_server.aliases. Each clash is named with both of its owners.
+ */
+export function nutNameIssues(
+  ups: readonly { readonly name: string; readonly nut_aliases?: readonly string[] | undefined }[],
+  serverAliases: Readonly<Record<string, string>>,
+): NutNameIssue[] {
+  const owners = new Map<string, { what: string; ups: string }>();
+  const issues: NutNameIssue[] = [];
+  for (const u of ups) owners.set(u.name.toLowerCase(), { what: `the UPS name ${u.name}`, ups: u.name });
+  ups.forEach((u, i) => {
+    (u.nut_aliases ?? []).forEach((alias, j) => {
+      const clash = owners.get(alias.toLowerCase());
+      if (clash) {
+        issues.push({
+          path: ['ups', i, 'nut_aliases', j],
+          message: `NUT alias ${alias} of UPS ${u.name} clashes with ${clash.what}`,
+        });
+      } else owners.set(alias.toLowerCase(), { what: `the nut_aliases entry ${alias} of UPS ${u.name}`, ups: u.name });
+    });
+  });
+  for (const [alias, target] of Object.entries(serverAliases)) {
+    const path = ['nut_server', 'aliases', alias];
+    const ownerOfTarget = ups.find((u) => u.name.toLowerCase() === target.toLowerCase());
+    // A target that is no UPS is the NUT server's to refuse (it does not start, and says why); the rest still runs.
+    if (!ownerOfTarget) continue;
+    const clash = owners.get(alias.toLowerCase());
+    // An alias that is the target's own name changes nothing, as before; any other second use is a clash.
+    if (clash && !(clash.what.startsWith('the UPS name') && clash.ups === ownerOfTarget.name)) {
+      issues.push({ path, message: `NUT alias ${alias} (for UPS ${target}) clashes with ${clash.what}` });
+    }
+  }
+  return issues;
+}
+
 export const nutServerSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -39,9 +89,7 @@ export const nutServerSchema = z
      * Second names a UPS answers to over NUT, alias → UPS name (`{ ups: rack }`: Synology DSM and QNAP ask for a UPS
      * called `ups`). Aliases are not in LIST UPS; LOGIN, FSD and NUMLOGINS count against the UPS itself.
      */
-    aliases: z
-      .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a NUT UPS name such as ups'), z.string().min(1))
-      .default({}),
+    aliases: z.record(nutUpsName, z.string().min(1)).default({}),
     /**
      * Advertise the server over mDNS as `_nut._tcp` (Home Assistant's NUT integration discovers it). Default: on when
      * the server listens beyond loopback, off on loopback (nobody else could connect).

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { nameRule } from './names.js';
 import { notifySchema } from './notify-schema.js';
 import { policySchema, scheduleSchema, shutdownSchema } from './shutdown-schema.js';
-import { apcupsdNisSchema, nutServerSchema, nutSource, nutUserFields } from './nut-schema.js';
+import {
+  apcupsdNisSchema,
+  nutAliasesField,
+  nutNameIssues,
+  nutServerSchema,
+  nutSource,
+  nutUserFields,
+} from './nut-schema.js';
 import { relayAgentSchema, relaySource } from './relay-schema.js';
 import { restoreSchema } from './restore-schema.js';
 import { WEB_ROLES } from '../web/access.js';
@@ -59,6 +66,8 @@ const upsEntry = z
     off_delay_s: z.number().int().min(0).max(86_400).optional(),
     /** ups.delay.start: seconds the UPS waits, with mains back, before powering its output again. */
     on_delay_s: z.number().int().min(0).max(86_400).optional(),
+    /** Second names this UPS answers to over NUT (`[ups]` for Synology); see nut-schema.ts. */
+    nut_aliases: nutAliasesField,
   })
   .superRefine((u, ctx) => {
     if (u.off_delay_s !== undefined && u.on_delay_s !== undefined && u.off_delay_s >= u.on_delay_s) {
@@ -118,7 +127,8 @@ const user = z
     }
   });
 
-export const configSchema = z.strictObject({
+/** The shape itself; configSchema adds the checks that span sections. */
+const configObject = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -235,6 +245,20 @@ export const configSchema = z.strictObject({
   restore: restoreSchema,
   /** MQTT and Home Assistant discovery; absent: no broker is contacted. */
   mqtt: mqttSchema.optional(),
+});
+
+/** NUT names are checked across `ups` and `nut_server`: each name a client may ask for means one UPS. */
+export const configSchema = configObject.superRefine((c, ctx) => {
+  for (const issue of nutNameIssues(c.ups, c.nut_server.aliases)) ctx.addIssue({ code: 'custom', ...issue });
+  // An mqtt channel without its own broker borrows the mqtt: section's; with neither it could never send.
+  c.notify.channels.forEach((ch, i) => {
+    if (ch.kind === 'mqtt' && ch.url === undefined && c.mqtt === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notify', 'channels', i, 'url'],
+        message: 'an mqtt channel needs url, or an mqtt: section whose broker it uses',
+      });
+  });
 });
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -41,6 +41,10 @@ const SCRIPT = [
   'GET CMDDESC DEMO BEEPER.ON',
   'LIST CLIENT dEmo',
   'INSTCMD demo load.off',
+  // mge-hid's outlet variables: both serve them (the 3S from its descriptor, upsd from the 5E's dump).
+  'GET VAR demo OUTLET.DESC',
+  'GET VAR demo outlet.1.status',
+  'GET DESC demo outlet.1.status',
   'USERNAME monuser',
   'PASSWORD monpass',
   // upsd: the command list first (any case), then the user's rights.
@@ -103,6 +107,8 @@ describeWithPeers({ 'NUT 2.8 (upsd, dummy-ups, upsmon) as root': haveNut })('NUT
     expect(theirs).toContain('ERR CMD-NOT-SUPPORTED');
     expect(theirs).toContain('ERR ACCESS-DENIED');
     expect(theirs).toContain('NUMLOGINS demo 1');
+    expect(theirs).toContain('VAR demo OUTLET.DESC "…"');
+    expect(theirs).toContain('VAR demo outlet.1.status "…"');
   }, 30_000);
 
   test('wrong passwords from upsmon’s address slow it down but its right one logs in and counts', async () => {

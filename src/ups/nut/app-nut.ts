@@ -18,6 +18,12 @@ export function packageVersion(): string {
   }
 }
 
+/** nut_server.aliases and every UPS's nut_aliases as one alias → UPS map (the config has checked they are unique). */
+export function nutAliases(config: Readonly<Config>): Record<string, string> {
+  const perUps = config.ups.flatMap((u) => u.nut_aliases.map((a) => [a, u.name] as const));
+  return { ...config.nut_server.aliases, ...Object.fromEntries(perUps) };
+}
+
 export interface AppNutOptions {
   readonly config: Readonly<Config>;
   readonly ups: readonly NutServedUps[];
@@ -76,7 +82,7 @@ function buildServer(o: AppNutOptions, c: Config['nut_server'], log: Logger): Nu
       instcmds: u.instcmds,
     })),
     ups: o.ups,
-    aliases: c.aliases,
+    aliases: nutAliases(o.config),
     clock: o.clock,
     log,
     version: packageVersion(),

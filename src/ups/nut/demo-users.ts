@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import { nutAliases } from './app-nut.js';
 
 /**
  * The line printed at start of the demo naming its NUT users, so a real upsmon (or a NAS) can LOGIN and follow the
@@ -10,8 +11,8 @@ export function demoNutLine(config: Readonly<Config>, address: { host: string; p
   if (users.length === 0) return null;
   const ups = config.ups[0]?.name;
   if (ups === undefined) return null;
-  const aliases = Object.entries(config.nut_server.aliases)
-    .filter(([, target]) => target === ups)
+  const aliases = Object.entries(nutAliases(config))
+    .filter(([alias, target]) => target === ups && alias !== ups)
     .map(([alias]) => alias);
   const names = [ups, ...aliases].join(' or ');
   const who = users.map((u) => `${u.name} / ${u.password ?? ''} (${u.upsmon ?? ''})`).join(', ');

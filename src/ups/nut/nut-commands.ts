@@ -249,7 +249,8 @@ async function set(ctx: CommandContext, s: NutSession, args: readonly string[]):
   if (!w) return fail('READONLY');
   const problem = checkValue(w, value);
   if (problem) return fail(problem);
-  if (w.name.startsWith('ups.delay.')) {
+  // Driver-side values (the delays, outlet.desc) change only what is served, as usbhid-ups keeps them itself.
+  if (w.driverSide === true || w.name.startsWith('ups.delay.')) {
     ctx.setDelay(ups.name, w.name, value);
     return tracked(ctx, s, 'SUCCESS');
   }

@@ -15,6 +15,7 @@ import {
   SHUTDOWN_DELAY_PATHS,
   STARTUP_DELAY_PATHS,
   TEST_PATHS,
+  TL_WATCHDOG_PATHS,
 } from './variable-map.js';
 
 /** NUT waits this long between the two delay writes: some Tripp Lite units drop commands that come too fast. */
@@ -30,6 +31,16 @@ const BEEPER_VALUES = {
 } as const;
 /** The PDC Test usage: 1 quick, 2 deep (until low battery), 3 abort. */
 const TEST_VALUES = { 'test.battery.start.quick': 1, 'test.battery.start.deep': 2, 'test.battery.stop': 3 } as const;
+/** NUT's outlet.N is the HID collection Outlet.[N+1]; a 0 written to its delay switches it at once (mge-hid). */
+const OUTLET_SWITCHES = {
+  'outlet.1.load.off': 'UPS.OutletSystem.Outlet.[2].DelayBeforeShutdown',
+  'outlet.1.load.on': 'UPS.OutletSystem.Outlet.[2].DelayBeforeStartup',
+  'outlet.2.load.off': 'UPS.OutletSystem.Outlet.[3].DelayBeforeShutdown',
+  'outlet.2.load.on': 'UPS.OutletSystem.Outlet.[3].DelayBeforeStartup',
+} as const;
+type OutletCommand = keyof typeof OUTLET_SWITCHES;
+/** tripplite-hid's reset.watchdog: the seconds the watchdog is set back to. */
+const WATCHDOG_RESET_S = 60;
 /** usbhid-ups restarts the load this many seconds after shutdown.reboot cuts it. */
 const REBOOT_DELAY_S = 10;
 
@@ -49,6 +60,8 @@ export interface CommandFields {
   test?: HidField;
   beeper?: HidField;
   autoRestart?: HidField;
+  watchdog?: HidField;
+  outlets: Partial<Record<OutletCommand, HidField>>;
 }
 
 export function commandFields(desc: ParsedReportDescriptor, profile: VendorProfile): CommandFields {
@@ -60,6 +73,13 @@ export function commandFields(desc: ParsedReportDescriptor, profile: VendorProfi
     test: writable(desc, TEST_PATHS),
     beeper: writable(desc, BEEPER_PATHS),
     autoRestart: writable(desc, [AUTO_RESTART_PATH]),
+    watchdog: profile.name === 'tripplite' ? writable(desc, TL_WATCHDOG_PATHS) : undefined,
+    outlets: Object.fromEntries(
+      Object.entries(OUTLET_SWITCHES).flatMap(([cmd, path]) => {
+        const f = writable(desc, [path]);
+        return f ? [[cmd, f]] : [];
+      }),
+    ),
   };
 }
 
@@ -83,6 +103,11 @@ export function supportedCommands(fields: CommandFields, profile: VendorProfile,
     'beeper.mute': beeper !== undefined,
     'beeper.on': beeper !== undefined,
     'beeper.off': beeper !== undefined,
+    'reset.watchdog': fields.watchdog !== undefined,
+    'outlet.1.load.off': fields.outlets['outlet.1.load.off'] !== undefined,
+    'outlet.1.load.on': fields.outlets['outlet.1.load.on'] !== undefined,
+    'outlet.2.load.off': fields.outlets['outlet.2.load.off'] !== undefined,
+    'outlet.2.load.on': fields.outlets['outlet.2.load.on'] !== undefined,
   };
   return UPS_COMMANDS.filter((c) => has[c]);
 }
@@ -185,5 +210,12 @@ export function planGeneric(
     case 'beeper.on':
     case 'beeper.off':
       return [write(fields.beeper ?? unsupported(), BEEPER_VALUES[cmd])];
+    case 'reset.watchdog':
+      return [write(fields.watchdog ?? unsupported(), WATCHDOG_RESET_S)];
+    case 'outlet.1.load.off':
+    case 'outlet.1.load.on':
+    case 'outlet.2.load.off':
+    case 'outlet.2.load.on':
+      return [write(fields.outlets[cmd] ?? unsupported(), 0)];
   }
 }

@@ -40,6 +40,13 @@ export const UPS_COMMANDS = [
   'beeper.mute',
   'beeper.on',
   'beeper.off',
+  // tripplite-hid: restarts the unit's watchdog (60 s).
+  'reset.watchdog',
+  // mge-hid's outlet-group switches (PowerShare): NUT's outlet.N is the HID Outlet.[N+1], Outlet.[1] being the main.
+  'outlet.1.load.off',
+  'outlet.1.load.on',
+  'outlet.2.load.off',
+  'outlet.2.load.on',
 ] as const;
 
 export type UpsCommand = (typeof UPS_COMMANDS)[number];
@@ -53,6 +60,11 @@ export interface WritableVariable {
   readonly length: number;
   readonly enum?: readonly string[];
   readonly range?: { readonly min: number; readonly max: number };
+  /**
+   * Kept by the driver, never written to the device (usbhid-ups's HU_FLAG_ABSENT entries such as outlet.desc): a SET
+   * changes only the value served.
+   */
+  readonly driverSide?: boolean;
 }
 
 export type CommandStep = { kind: 'write'; field: HidField; value: number } | { kind: 'wait'; ms: number };

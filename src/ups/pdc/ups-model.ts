@@ -24,7 +24,14 @@ import type {
   WritableVariable,
 } from './types.js';
 import { GENERIC_VARIABLES, formatWith, type VariableSpec } from './variable-map.js';
-import { DRIVER_SIDE_WRITABLE, GENERIC_WRITABLE, planSet, resolveWritable, type ResolvedWritable } from './writable.js';
+import {
+  DRIVER_SIDE_WRITABLE,
+  GENERIC_WRITABLE,
+  planSet,
+  resolveWritable,
+  type DriverSideSpec,
+  type ResolvedWritable,
+} from './writable.js';
 
 interface Resolved<S> {
   readonly spec: S;
@@ -62,6 +69,8 @@ class PdcModel implements UpsModel {
   private readonly variables: readonly Resolved<VariableSpec>[];
   private readonly statusSources: readonly Resolved<StatusSpec>[];
   private readonly fields: ReturnType<typeof commandFields>;
+  /** Server-side texts whose path the descriptor has (outlet.desc "Main Outlet"). */
+  private readonly fixedTexts: readonly DriverSideSpec[];
 
   constructor(
     descriptor: ParsedReportDescriptor,
@@ -81,11 +90,15 @@ class PdcModel implements UpsModel {
     const driverSide: ResolvedWritable[] = DRIVER_SIDE_WRITABLE.filter((n) =>
       n === 'ups.delay.shutdown' ? this.fields.shutdown : this.fields.startup,
     ).map((name) => ({ name, length: 10 }));
+    this.fixedTexts = (profile.driverSide ?? []).filter(
+      (d) => descriptor.find(d.path, 'feature') !== undefined || descriptor.find(d.path, 'input') !== undefined,
+    );
     this.resolvedWritable = [
       ...resolveWritable([...(profile.writable ?? []), ...GENERIC_WRITABLE], fieldsOf),
       ...driverSide,
+      ...this.fixedTexts.map((d) => ({ name: d.name, length: d.length, driverSide: true })),
     ];
-    this.writable = this.resolvedWritable.map(({ field: _field, limits: _limits, ...w }) => w);
+    this.writable = this.resolvedWritable.map(({ field: _field, limits: _limits, words: _words, ...w }) => w);
     const preferred = (r: Resolved<unknown>): HidField | undefined => r.feature ?? r.input;
     const quick = [
       ...this.variables.filter((r) => r.spec.quick === true).map(preferred),
@@ -145,6 +158,7 @@ class PdcModel implements UpsModel {
     // Driver-side settings, published like NUT does when the device has the matching delay field.
     if (this.fields.shutdown) variables['ups.delay.shutdown'] = String(this.profile.delays.off);
     if (this.fields.startup) variables['ups.delay.start'] = String(this.profile.delays.on);
+    for (const d of this.fixedTexts) variables[d.name] ??= d.value;
 
     Object.assign(variables, this.identity(reports, strings));
     return { variables, status };

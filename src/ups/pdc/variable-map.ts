@@ -197,6 +197,8 @@ export const GENERIC_VARIABLES: readonly VariableSpec[] = [
 export const SHUTDOWN_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeShutdown`);
 export const STARTUP_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeStartup`);
 export const REBOOT_DELAY_PATHS = DELAY_ROOTS.map((r) => `${r}.DelayBeforeReboot`);
+/** Tripp Lite's watchdog (0xffff0092, TLWatchdog in NUT's table; unnamed where our usage table lacks it). */
+export const TL_WATCHDOG_PATHS = ['UPS.OutletSystem.Outlet.TLWatchdog', 'UPS.OutletSystem.Outlet.ffff0092'];
 export const TEST_PATHS = [
   'UPS.BatterySystem.Battery.Test',
   'UPS.Battery.Test',

@@ -14,6 +14,19 @@ export interface WritableSpec {
   readonly length: number;
   /** NUT's ENUM values, where its table has them. */
   readonly enum?: readonly string[];
+  /** Words NUT takes for the field (its yes_no_info: `yes` → 1, `no` → 0); then no number, ENUM or RANGE applies. */
+  readonly words?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A variable usbhid-ups publishes with a fixed text as soon as the descriptor has `path` (its HU_FLAG_ABSENT
+ * entries, outlet.desc "Main Outlet"): RW, but kept by the driver and never sent to the device.
+ */
+export interface DriverSideSpec {
+  readonly name: string;
+  readonly path: string;
+  readonly value: string;
+  readonly length: number;
 }
 
 /** The RW entries common to usbhid-ups's subdrivers (apc-hid, cps-hid, mge-hid, tripplite-hid, …). */
@@ -32,6 +45,7 @@ export interface ResolvedWritable extends WritableVariable {
   readonly field?: ParsedField;
   /** What the field can hold at all; checked on every write, published as RANGE only when it says something. */
   readonly limits?: { readonly min: number; readonly max: number };
+  readonly words?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -64,7 +78,13 @@ export function resolveWritable(
       length: spec.length,
       field,
       limits,
-      ...(spec.enum ? { enum: spec.enum } : meaningful(field) ? { range: limits } : {}),
+      ...(spec.words
+        ? { words: spec.words }
+        : spec.enum
+          ? { enum: spec.enum }
+          : meaningful(field)
+            ? { range: limits }
+            : {}),
     });
   }
   return out;
@@ -80,6 +100,14 @@ export function planSet(writable: readonly ResolvedWritable[], name: string, val
   if (!w) throw invalid(`${name} is not a writable variable of this UPS`, name);
   if (!w.field) throw invalid(`${name} is a driver-side setting, not written to the device`, name);
   if (value.length > w.length) throw invalid(`${name}: value longer than ${w.length} characters`, name);
+  if (w.words) {
+    // Exact words only, as usbhid-ups compares them (strcmp): `YES` is refused.
+    const word = Object.hasOwn(w.words, value) ? w.words[value] : undefined;
+    if (word === undefined) throw invalid(`${name}: value is not one of ${Object.keys(w.words).join(', ')}`, name);
+    if (w.limits && (word < w.limits.min || word > w.limits.max))
+      throw invalid(`${name}: ${value} (${word}) is outside what the device field holds`, name);
+    return [{ kind: 'write', field: w.field, value: word }];
+  }
   if (w.enum && !w.enum.includes(value)) throw invalid(`${name}: value is not one of ${w.enum.join(', ')}`, name);
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw invalid(`${name}: value is not a number`, name);

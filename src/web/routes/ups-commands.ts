@@ -14,6 +14,9 @@ const CUTS_POWER: ReadonlySet<UpsCommand> = new Set([
   'shutdown.stayoff',
   'shutdown.reboot',
   'load.off',
+  // An outlet group's load-off cuts the machines on that group: the same confirmation as the whole UPS's.
+  'outlet.1.load.off',
+  'outlet.2.load.off',
 ]);
 
 /** Operators may beep and test; everything that touches the load or its delays is an admin's. */

@@ -12,6 +12,10 @@ import { NutServer } from '../../../src/ups/nut/nut-server.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { nutState } from '../../../src/web/routes/nut.js';
 import { DEFAULT_SETTINGS, FakeUps, LineClient, USERS } from './server-harness.js';
+import { startSimApp } from '../../helpers/demo-app.js';
+import { haveNut, run } from '../../helpers/nut-peers.js';
+import { describeWithPeers } from '../../helpers/peers.js';
+import { nutAliases } from '../../../src/ups/nut/app-nut.js';
 
 const base = { store: { path: ':memory:' }, ups: [{ name: 'rack', source: { kind: 'sim' } }] };
 const configOf = (extra: object) => validateConfig({ ...base, ...extra }, 'test', process.cwd(), {}).config;
@@ -66,6 +70,72 @@ describe('NUT aliases', () => {
     expect(part.current()).toBeNull();
     expect(part.whyNotRunning()).toMatch(/alias ups: no UPS named nope/);
     expect(events.map((e) => e.type)).toEqual(['NUT_SERVER_FAILED']);
+  });
+});
+
+describe('per-UPS nut_aliases', () => {
+  const two = (a: object, b: object = {}) => [
+    { name: 'rack', source: { kind: 'sim' }, ...a },
+    { name: 'desk', source: { kind: 'sim' }, ...b },
+  ];
+  const problems = (extra: object): string => {
+    try {
+      validateConfig({ ...base, ...extra }, 'test', process.cwd(), {});
+      return '';
+    } catch (e) {
+      return String(e);
+    }
+  };
+
+  test('join the server-wide aliases; a config without them is read as before', () => {
+    const config = configOf({ ups: two({ nut_aliases: ['ups', 'Main'] }), nut_server: { aliases: { nas: 'desk' } } });
+    expect(nutAliases(config)).toEqual({ nas: 'desk', ups: 'rack', Main: 'rack' });
+    expect(configOf({}).ups[0]!.nut_aliases).toEqual([]);
+  });
+
+  test('a name used twice, in any case, is refused naming both owners', () => {
+    expect(problems({ ups: two({ nut_aliases: ['DESK'] }) })).toContain(
+      'NUT alias DESK of UPS rack clashes with the UPS name desk',
+    );
+    expect(problems({ ups: two({ nut_aliases: ['ups'] }, { nut_aliases: ['UPS'] }) })).toContain(
+      'NUT alias UPS of UPS desk clashes with the nut_aliases entry ups of UPS rack',
+    );
+    expect(problems({ ups: two({ nut_aliases: ['ups'] }), nut_server: { aliases: { ups: 'desk' } } })).toContain(
+      'NUT alias ups (for UPS desk) clashes with the nut_aliases entry ups of UPS rack',
+    );
+    expect(problems({ ups: two({ nut_aliases: ['bad name'] }) })).toContain('a NUT UPS name such as ups');
+    // The old spelling of the same thing (an alias that is its UPS's own name) still loads.
+    expect(problems({ ups: two({}), nut_server: { aliases: { rack: 'rack' } } })).toBe('');
+  });
+});
+
+describeWithPeers({ 'NUT 2.8 clients as root': haveNut })('nut_aliases with a real upsc', () => {
+  test('upsc reads the UPS under its per-UPS alias and its server-wide one; upsc -l lists only the UPS', async () => {
+    const app = await startSimApp({
+      clock: new ManualClock(Date.now()),
+      extra: {
+        ups: [
+          {
+            name: 'rack',
+            nut_aliases: ['ups'],
+            source: { kind: 'sim', device: 'eaton-3s-700', scenario: 'steady' },
+          },
+        ],
+        nut_server: { port: 0, aliases: { nas: 'rack' } },
+      },
+    });
+    cleanup.push(async () => {
+      await app.stop();
+    });
+    const port = app.nutServer()!.address()!.port;
+    const model = (await run('upsc', [`rack@127.0.0.1:${port}`, 'ups.model'])).stdout;
+    expect(model).not.toBe('');
+    expect((await run('upsc', [`ups@127.0.0.1:${port}`, 'ups.model'])).stdout).toBe(model);
+    expect((await run('upsc', [`NAS@127.0.0.1:${port}`, 'ups.model'])).stdout).toBe(model);
+    expect((await run('upsc', [`ups@127.0.0.1:${port}`, 'outlet.desc'])).stdout).toBe('Main Outlet\n');
+    expect((await run('upsc', ['-l', `127.0.0.1:${port}`])).stdout).toBe('rack\n');
+    const unknown = await run('upsc', [`other@127.0.0.1:${port}`, 'ups.model']);
+    expect(unknown.stderr).toContain('Unknown UPS');
   });
 });
 

@@ -111,14 +111,12 @@ describe('NUT parity with usbhid-ups dumps', () => {
   test('Eaton 3S 700 against the 5E1100iUSB dump (mge-hid, NUT 2.7.1)', async () => {
     const dump = dumpOf('nut/Eaton__5E1100iUSB__usbhid-ups__2.7.1__01.dev');
     const s = await serve('eaton-3s-700');
+    // mge-hid's outlet.* now map: the 3S has the main outlet and one PowerShare group (the 5E only the main one, its
+    // outlet.1.status following the mains). ups.start.battery needs Input.[3].StartOnBattery, which the 3S lacks.
     expect(minus(dump.variables.keys(), s.vars.keys())).toEqual([
       'battery.type',
       'driver.parameter.vendorid',
       'input.voltage',
-      'outlet.1.status',
-      'outlet.desc',
-      'outlet.id',
-      'outlet.switchable',
       'output.frequency',
       'ups.firmware',
       'ups.start.battery',
@@ -129,10 +127,17 @@ describe('NUT parity with usbhid-ups dumps', () => {
       'driver.parameter.synchronous',
       'input.transfer.high',
       'input.transfer.low',
+      'outlet.1.desc',
+      'outlet.1.id',
+      'outlet.1.switchable',
       'ups.delay.start',
       'ups.serial',
       'ups.timer.start',
     ]);
+    expect(s.vars.get('outlet.desc')).toBe(dump.variables.get('outlet.desc'));
+    expect(s.vars.get('outlet.1.desc')).toBe('PowerShare Outlet 1');
+    // The recorded report 0x0c says the 3S's main outlet is switchable (the 5E's is not).
+    expect(s.vars.get('outlet.switchable')).toBe('yes');
     // Every command of the 5E is served; the 3S also has a start-up delay register, hence load.on and shutdown.*.
     expect(minus(dump.commands ?? [], s.cmds)).toEqual([]);
     expect(minus(s.cmds, dump.commands ?? [])).toEqual([
@@ -141,7 +146,15 @@ describe('NUT parity with usbhid-ups dumps', () => {
       'shutdown.return',
       'shutdown.stayoff',
     ]);
-    expect(minus(dump.writable ?? [], s.rw)).toEqual(['outlet.desc', 'ups.start.battery']);
+    expect(minus(dump.writable ?? [], s.rw)).toEqual(['ups.start.battery']);
+    expect(minus(s.rw, dump.writable ?? [])).toEqual([
+      'battery.charge.low',
+      'input.transfer.high',
+      'input.transfer.low',
+      'outlet.1.desc',
+      'ups.delay.start',
+    ]);
+    expect(await s.client.ask('GET TYPE ups outlet.desc')).toEqual(['TYPE ups outlet.desc RW STRING:20']);
     expect(await s.client.ask('GET TYPE ups output.voltage.nominal')).toEqual([
       'TYPE ups output.voltage.nominal RW ENUM STRING:5',
     ]);
@@ -154,7 +167,8 @@ describe('NUT parity with usbhid-ups dumps', () => {
 
   test('Tripp Lite ECO850LCD: no simulated device of that family to compare with', () => {
     const dump = dumpOf('nut/Tripp_Lite__ECO850LCD__usbhid-ups__2.6.3__01.dev');
-    // Recorded here so the table in docs/nut-parity.md stays honest: the dump parses, nothing serves it.
+    // No recorded Tripp Lite reports, so no simulated one: test/ups/pdc/tripplite-descriptor.test.ts compares a real
+    // Tripp Lite descriptor through the model instead. Here: the dump parses.
     expect(dump.commands).toContain('test.battery.start.deep');
     expect(dump.variables.get('driver.name')).toBe('usbhid-ups');
   });
@@ -181,5 +195,28 @@ describe('SET VAR and INSTCMD reach the simulated device', () => {
     expect(await c.ask('SET VAR ups input.transfer.low 12345678901')).toEqual(['ERR TOO-LONG']);
     expect(await c.ask('SET VAR ups battery.charge 5')).toEqual(['ERR READONLY']);
     expect((await sim.reader.poll('full')).variables['input.transfer.low']).toBe('85');
+  });
+
+  test("outlet.desc is kept by the server, as usbhid-ups keeps it: the device's reports are not written", async () => {
+    const sim = await simulatedServedUps('eaton-3s-700');
+    const { server, port } = await startServer(new ManualClock(1_000_000), [sim.ups]);
+    const c = await LineClient.open(port);
+    stops.push(
+      sim.stop,
+      () => server.stop(),
+      () => {
+        c.end();
+        return Promise.resolve();
+      },
+    );
+    await c.ask('USERNAME admin');
+    await c.ask('PASSWORD adminpass');
+    const before = JSON.stringify((await sim.reader.poll('full')).variables);
+    expect(await c.ask('SET VAR ups outlet.desc "Rack A"')).toEqual(['OK']);
+    expect(await c.ask('GET VAR ups outlet.desc')).toEqual(['VAR ups outlet.desc "Rack A"']);
+    expect(await c.ask('SET VAR ups outlet.1.desc "123456789012345678901"')).toEqual(['ERR TOO-LONG']);
+    expect(await c.ask('GET VAR ups outlet.1.desc')).toEqual(['VAR ups outlet.1.desc "PowerShare Outlet 1"']);
+    // Nothing reached the device: its own reading is unchanged, the name lives in the server.
+    expect(JSON.stringify((await sim.reader.poll('full')).variables)).toBe(before);
   });
 });

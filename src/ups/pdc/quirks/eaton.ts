@@ -5,6 +5,7 @@
 import { MGE_USAGES } from '../../hid/vendor-usages.js';
 import { inverted, on } from '../status.js';
 import { stringId, type VariableSpec } from '../variable-map.js';
+import { MGE_OUTLET_NAMES, MGE_OUTLET_WRITABLE, mgeOutletVariables } from './mge-outlets.js';
 import type { VendorProfile } from './profile.js';
 
 const MGE_IDS: readonly (readonly [number, number])[] = [
@@ -33,13 +34,18 @@ const variables = (): VariableSpec[] => [
   { name: 'input.frequency', path: `${IN}.[1].Frequency`, format: '%.1f' },
   { name: 'input.voltage.nominal', path: 'UPS.Flow.[1].ConfigVoltage', format: '%.0f' },
   { name: 'output.frequency.nominal', path: 'UPS.Flow.[4].ConfigFrequency', format: '%.0f' },
+  ...mgeOutletVariables(),
 ];
 
 export const eatonProfile: VendorProfile = {
   name: 'eaton',
   subdriver: 'MGE HID 1.46',
   // mge-hid offers the output voltage as a choice.
-  writable: [{ name: 'output.voltage.nominal', length: 5, enum: ['200', '208', '220', '230', '240'] }],
+  writable: [
+    { name: 'output.voltage.nominal', length: 5, enum: ['200', '208', '220', '230', '240'] },
+    ...MGE_OUTLET_WRITABLE,
+  ],
+  driverSide: MGE_OUTLET_NAMES,
   matches: (d) => MGE_IDS.some(([v, p]) => d.vendorId === v && d.productId === p),
   usageNames: MGE_USAGES,
   variables,

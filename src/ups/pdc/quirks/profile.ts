@@ -4,7 +4,7 @@ import type { UsageNameTable } from '../../hid/usage-tables.js';
 import type { StatusSpec } from '../status.js';
 import type { CommandStep, DeviceInfo, StringLookup, UpsCommand } from '../types.js';
 import type { VariableSpec } from '../variable-map.js';
-import type { WritableSpec } from '../writable.js';
+import type { DriverSideSpec, WritableSpec } from '../writable.js';
 
 export interface CommandContext {
   readonly descriptor: ParsedReportDescriptor;
@@ -42,6 +42,8 @@ export interface VendorProfile {
   readonly identity?: (ctx: IdentityContext) => Record<string, string>;
   /** RW variables this family adds before the generic ones (NUT's ENUMs, say). */
   readonly writable?: readonly WritableSpec[];
+  /** Fixed RW texts published when the descriptor has their path (usbhid-ups's server-side variables). */
+  readonly driverSide?: readonly DriverSideSpec[];
   /** usbhid-ups's subdriver name and version (NUT 2.8.0), published as driver.version.data. */
   readonly subdriver?: string;
   /** A vendor-specific plan, or undefined to use the generic one. */

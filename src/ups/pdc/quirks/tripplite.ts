@@ -2,7 +2,7 @@
 import { TRIPPLITE_USAGES } from '../../hid/vendor-usages.js';
 import { TEST_RESULT } from '../format.js';
 import { on } from '../status.js';
-import { lookup } from '../variable-map.js';
+import { TL_WATCHDOG_PATHS, lookup } from '../variable-map.js';
 import type { VendorProfile } from './profile.js';
 
 const PS = 'UPS.PowerSummary.PresentStatus';
@@ -18,6 +18,13 @@ export const tripliteProfile: VendorProfile = {
     { name: 'battery.voltage.nominal', path: 'UPS.BatterySystem.Battery.ConfigVoltage', format: '%.1f' },
     { name: 'input.voltage.nominal', path: 'UPS.PowerSummary.Input.ConfigVoltage', format: '%.0f' },
     { name: 'ups.test.result', path: 'UPS.BatterySystem.Test', format: lookup(TEST_RESULT), raw: true },
+    // tripplite-hid 0.85 (NUT 2.8.0) reads these from the outlet and flow collections, not the PowerSummary.
+    { name: 'ups.load', path: 'UPS.OutletSystem.Outlet.PercentLoad', format: '%.0f' },
+    { name: 'ups.power', path: 'UPS.OutletSystem.Outlet.ActivePower', format: '%.1f' },
+    { name: 'ups.power', path: 'UPS.PowerConverter.Output.ActivePower', format: '%.1f' },
+    ...TL_WATCHDOG_PATHS.map((path) => ({ name: 'ups.watchdog.status', path, format: '%.0f' })),
+    { name: 'output.voltage.nominal', path: 'UPS.Flow.ConfigVoltage', format: '%.0f' },
+    { name: 'output.frequency.nominal', path: 'UPS.Flow.ConfigFrequency', format: '%.0f' },
   ],
   status: [
     { path: `${PC}.Overload`, lookup: on('overload') },
