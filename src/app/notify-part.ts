@@ -16,7 +16,7 @@ import type { LiveEvents } from '../web/deps.js';
 import type { Part } from './part.js';
 
 export interface NotifyPartOptions {
-  readonly config: Readonly<Pick<Config, 'notify'>>;
+  readonly config: Readonly<Pick<Config, 'notify' | 'mqtt'>>;
   readonly live: Listeners<LiveEvents>;
   readonly log: Logger;
   readonly clock: Clock;
@@ -52,7 +52,9 @@ export class NotifyPart implements Part {
     const cfg = this.o.config.notify;
     const log = this.o.log.child({ part: 'notify' });
     const queue = new NotifyQueue(this.o.db());
-    const channels = notifyChannels(cfg).map((c) => buildChannel(c, this.o.channelDeps));
+    const channels = notifyChannels(cfg).map((c) =>
+      buildChannel(c, { ...this.o.channelDeps, mqtt: this.o.config.mqtt }),
+    );
     const dispatcher = new NotifyDispatcher({
       queue,
       channels,

@@ -95,6 +95,7 @@ export function configPaths(config: Config): ConfigPath[] {
   config.notify.channels.forEach((c, i) => {
     if (c.kind === 'command') entry(list, `notify.channels.${i}`, c, 'path', 'command');
     if (c.kind === 'email') entry(list, `notify.channels.${i}`, c, 'ca_file', 'file');
+    if (c.kind === 'mqtt') entry(list, `notify.channels.${i}`, c, 'ca_file', 'file');
   });
   return list;
 }

@@ -132,6 +132,55 @@ const emailChannel = z.strictObject({
   text: template.default('{{event.message}}\n\nEvent: {{event.type}} ({{event.severity}})\nUPS: {{ups}}\nAt: {{at}}\n'),
 });
 
+/** A topic we publish to: levels of letters, digits, _ and -; no wildcard, no empty level (as `mqtt:` checks). */
+const mqttTopic = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'expected topic levels of letters, digits, _ and - joined by /');
+
+/**
+ * Each notification as JSON on a topic, QoS 1, not retained; delivered when the broker's PUBACK came. Without `url`
+ * the `mqtt:` section's broker, credentials, CA, prefixes and client id are used (one broker, configured once).
+ */
+const mqttChannel = z
+  .strictObject({
+    ...routing,
+    kind: z.literal('mqtt'),
+    /** mqtt://host:1883, mqtts://host:8883, ws:// or wss://; unset: the `mqtt:` section's broker. */
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\/[^\s/]+(\/\S*)?$/, 'expected mqtt://HOST:PORT, mqtts://HOST:PORT, ws:// or wss://')
+      .optional(),
+    username: z.string().min(1).max(256).optional(),
+    /** Give it as password_file (or password_env). */
+    password: z.string().min(1).optional(),
+    ca_file: z.string().min(1).optional(),
+    /** Unset: `<mqtt client id or upsguard-<host>>-notify-<channel name>`, so it never throws the state client off. */
+    client_id: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . and -')
+      .optional(),
+    /** Unset: `<mqtt topic_prefix, or upsguard>/events`. */
+    topic: mqttTopic.optional(),
+    /** A Home Assistant `event` entity for these notifications; unset: as the `mqtt:` section's `discovery` (on). */
+    discovery: z.boolean().optional(),
+    /** Unset: the `mqtt:` section's, or homeassistant. */
+    discovery_prefix: mqttTopic.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.url === undefined && (m.username !== undefined || m.password !== undefined || m.ca_file !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'username, password and ca_file go with url; without url those of the mqtt: section are used',
+      });
+    if (m.password !== undefined && m.username === undefined)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs a username' });
+  });
+
 const commandChannel = z.strictObject({
   ...routing,
   kind: z.literal('command'),
@@ -149,6 +198,7 @@ export const channelSchema = z.discriminatedUnion('kind', [
   telegramChannel,
   pushoverChannel,
   emailChannel,
+  mqttChannel,
   commandChannel,
 ]);
 

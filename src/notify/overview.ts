@@ -3,6 +3,7 @@ import type { NotifyQueue, QueuedMessage } from '../store/notify-queue.js';
 import { urlForLog } from '../util/redact.js';
 import type { NotifyChannelView, NotifyMessageView, NotifyOverview } from '../web/api-types/notify.js';
 import type { Channel } from './channels/channel.js';
+import { brokerForLog } from './channels/mqtt-send-link.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -32,6 +33,8 @@ export function channelTarget(c: ChannelConfig): string {
       return origin(c.api_url);
     case 'email':
       return `${c.to.join(', ')} via ${c.host}`;
+    case 'mqtt':
+      return `${c.url === undefined ? 'the mqtt: broker' : brokerForLog(c.url)} topic ${c.topic ?? '<prefix>/events'}`;
     case 'command':
       return c.path;
   }

@@ -126,10 +126,18 @@ function sensorConfig(
   };
 }
 
+/** Home Assistant's device for the appliance, the same wherever an entity of it is announced. */
+export function applianceDevice(appliance: string): { node: string; device: Readonly<Record<string, unknown>> } {
+  const node = haId(`${APPLIANCE_NODE}_${appliance}`);
+  return {
+    node,
+    device: { identifiers: [node], name: `upsguard ${appliance}`, manufacturer: 'upsguard', model: 'appliance' },
+  };
+}
+
 /** The appliance's own device: the policy decision and the plan hang off it; each UPS is `via` it. */
 export function applianceDiscovery(topics: MqttTopics, appliance: string): DiscoveryMessage[] {
-  const node = haId(`${APPLIANCE_NODE}_${appliance}`);
-  const device = { identifiers: [node], name: `upsguard ${appliance}`, manufacturer: 'upsguard', model: 'appliance' };
+  const { node, device } = applianceDevice(appliance);
   const availability = topics.availability();
   const specs: { spec: SensorSpec; topic: string }[] = [
     {
@@ -225,4 +233,34 @@ export function upsDiscovery(
     });
   }
   return out;
+}
+
+/**
+ * A Home Assistant `event` entity on the appliance's device fed by an `mqtt` notification channel: each message's
+ * `event_type` (ONBATT, LOWBATT, SHUTDOWN…) fires it, with the UPS, severity, message and ids as attributes, so an
+ * automation triggers on the type and filters on `ups`. No availability topic: the channel connects only to send, and
+ * the entity must not turn unavailable between events.
+ */
+export function eventEntityDiscovery(
+  topics: MqttTopics,
+  appliance: string,
+  channel: string,
+  stateTopic: string,
+  eventTypes: readonly string[],
+): DiscoveryMessage {
+  const { node, device } = applianceDevice(appliance);
+  const key = `events_${haId(channel)}`;
+  return {
+    topic: topics.discovery('event', node, key),
+    payload: {
+      name: `Events (${channel})`,
+      unique_id: `${node}_${key}`,
+      object_id: `${node}_${key}`,
+      state_topic: stateTopic,
+      event_types: [...eventTypes],
+      qos: 1,
+      device,
+      origin: ORIGIN,
+    },
+  };
 }

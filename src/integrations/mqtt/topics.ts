@@ -43,6 +43,11 @@ export class MqttTopics {
     return /^[A-Za-z0-9_.-]{1,64}$/.test(ups) ? ups : null;
   }
 
+  /** Where the `mqtt` notification channel publishes each event by default (not retained). */
+  events(): string {
+    return `${this.prefix}/events`;
+  }
+
   decision(): string {
     return `${this.prefix}/decision`;
   }
@@ -52,7 +57,7 @@ export class MqttTopics {
   }
 
   /** `<discovery>/<component>/<node>/<object>/config`: one retained config message per entity. */
-  discovery(component: 'sensor' | 'binary_sensor' | 'button', node: string, object: string): string {
+  discovery(component: 'sensor' | 'binary_sensor' | 'button' | 'event', node: string, object: string): string {
     return `${this.discoveryPrefix}/${component}/${haId(node)}/${haId(object)}/config`;
   }
 

@@ -1,10 +1,12 @@
 import type { spawn } from 'node:child_process';
+import type { MqttConfig } from '../../config/mqtt-schema.js';
 import type { ChannelConfig } from '../../config/notify-schema.js';
 import type { Channel } from './channel.js';
 import { commandChannel } from './command.js';
 import { discordChannel } from './discord.js';
 import { emailChannel } from './email.js';
 import { gotifyChannel } from './gotify.js';
+import { mqttChannel } from './mqtt.js';
 import { ntfyChannel } from './ntfy.js';
 import { pushoverChannel } from './pushover.js';
 import { slackChannel } from './slack.js';
@@ -15,6 +17,8 @@ import { webhookChannel } from './webhook.js';
 export interface ChannelDeps {
   readonly fetch?: typeof fetch;
   readonly spawn?: typeof spawn;
+  /** The `mqtt:` section: an mqtt channel without its own `url` uses that broker. */
+  readonly mqtt?: MqttConfig | undefined;
 }
 
 export function buildChannel(c: ChannelConfig, deps: ChannelDeps = {}): Channel {
@@ -35,6 +39,8 @@ export function buildChannel(c: ChannelConfig, deps: ChannelDeps = {}): Channel 
       return pushoverChannel(c, deps.fetch);
     case 'email':
       return emailChannel(c);
+    case 'mqtt':
+      return mqttChannel(c, { section: deps.mqtt });
     case 'command':
       return commandChannel(c, deps.spawn);
   }
