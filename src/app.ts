@@ -14,10 +14,12 @@ import { UpsPart } from './app/ups-part.js';
 import { WebPart } from './app/web-part.js';
 import { policyEditFacade } from './app/policy-edit-facade.js';
 import { ConfigReloader, type ReloadOutcome } from './app/reload.js';
+import { swapPart } from './app/part-swap.js';
 import { ConfigEditor } from './config/edit/config-editor.js';
 import { LiveConfig } from './config/live-config.js';
 import type { LoadedConfig } from './config/load.js';
-import { errorMessage } from './errors.js';
+import type { Config } from './config/schema.js';
+import { ErrorCode, UpsguardError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { ShutdownService } from './shutdown/service.js';
 import type { StoreHealth } from './store/failover-db.js';
@@ -29,10 +31,10 @@ import type { HidBackend } from './ups/transport/hid-backend.js';
 import type { UpsHandle } from './ups/ups-handle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { Listeners } from './util/listeners.js';
-import type { LiveEvents } from './web/deps.js';
+import type { LiveEvents, WebDeps } from './web/deps.js';
 import { nutState } from './web/routes/nut.js';
 import type { WebServerOptions } from './web/server.js';
-import { buildAppAuth } from './web/auth/app-auth.js';
+import { buildAppAuth, type AppAuth } from './web/auth/app-auth.js';
 import { demoLoginLine } from './web/auth/demo-login.js';
 import { demoNutLine } from './ups/nut/demo-users.js';
 import type { DemoLogin } from './web/auth/web-auth.js';
@@ -73,6 +75,14 @@ export class App {
   /** Every part's name once all have started: what /readyz expects to be running. */
   private allParts: readonly string[] | null = null;
   private reloader: ConfigReloader | null = null;
+  /** The web and NUT server sections the running parts were built from (a reload may have restarted them). */
+  private webInForce: Config['web'] | null = null;
+  private nutInForce: Config['nut_server'] | null = null;
+  /** Where the page was told to listen (null: not listening, tests that inject). */
+  private webAt: { host: string; port: number } | null = null;
+  /** Builds the web part (or the NUT server part) from a section: at start, and again when a reload restarts it. */
+  private webFor: ((web: Config['web'], auth: AppAuth) => WebPart) | null = null;
+  private nutFor: ((nut: Config['nut_server']) => NutPart) | null = null;
 
   constructor(private readonly options: AppOptions) {
     this.clock = options.clock ?? systemClock;
@@ -163,10 +173,17 @@ export class App {
       new NotifyPart({ config: cfg, live: this.live, log, clock, db: () => store.db, recordEvent }),
     );
     this.ups = await this.parts.start(ups);
+    // A NUT server restarted by a reload is built without recordEvent: its failure to bind refuses the reload, which
+    // is the event; the old server goes on serving.
+    this.nutFor = (nutServer) =>
+      new NutPart({ config: { ...cfg, nut_server: nutServer }, ups: () => ups.handles(), clock, log, baseDir });
     this.nut = await this.parts.start(
       new NutPart({ config: cfg, ups: () => ups.handles(), clock, log, baseDir, recordEvent }),
     );
-    const nut = this.nut;
+    this.nutInForce = cfg.nut_server;
+    const firstNut = this.nut;
+    // The NUT server part in force now: a reload may have swapped it.
+    const nut = (): NutPart => this.nut ?? firstNut;
     const nis = cfg.apcupsd_nis;
     if (nis.enabled) {
       const served = () => ups.handles().find((h) => nis.ups === undefined || h.name === nis.ups);
@@ -193,7 +210,7 @@ export class App {
         sources: () => ups.handles(),
         live: this.live,
         recordEvent,
-        nut: () => nut.current(),
+        nut: () => nut().current(),
         clock,
         log,
         baseDir,
@@ -213,8 +230,16 @@ export class App {
     // SIGHUP: the file again, through the same live path as the page's edits; the UPS sources are never touched.
     this.reloader = new ConfigReloader({
       loaded: this.options.loaded,
-      current: () => liveConfig.current(),
+      current: () => ({
+        ...liveConfig.current(),
+        web: this.webInForce ?? cfg.web,
+        nut_server: this.nutInForce ?? cfg.nut_server,
+      }),
       apply: (section, validated) => editor.putInForce(section, validated),
+      restart: {
+        web: (validated) => this.restartWeb(validated.web),
+        nut_server: (validated) => this.restartNut(validated.nut_server),
+      },
       adopted: () => {
         editor.adoptFile();
       },
@@ -253,21 +278,15 @@ export class App {
       );
     }
     // HTTPS off loopback; the certificate is judged by wall-clock time (browsers do), not by the app's clock.
-    const tls = webTlsSettings(this.options.loaded);
-    const transport = { host: cfg.web.host, certificateFor: (host: string) => webCertificate(tls, host, log) };
-    const webSettings = { ...webOptions(cfg.web), transport };
-    // Users, tokens, sessions and the audit log: in the store, so a restart keeps who is logged in.
-    const { auth, accounts, demo } = await buildAppAuth({
-      db: store.db,
-      now: () => clock.now(),
-      config: cfg,
-      isDemo: this.options.loaded.isDemo,
-      log,
-    });
-    this.demoLogin = demo;
-    this.web = await this.parts.start(
-      new WebPart(() => {
+    const webTransport = (web: Config['web']) => {
+      const tls = webTlsSettings({ ...this.options.loaded, config: { ...cfg, web } });
+      return { host: web.host, certificateFor: (host: string) => webCertificate(tls, host, log) };
+    };
+    const webDeps =
+      (web: Config['web'], { auth, accounts }: AppAuth) =>
+      (): WebDeps => {
         const service = shutdown.current();
+        const n = nut();
         return {
           ups: ups.handles(),
           events: store.events,
@@ -281,11 +300,9 @@ export class App {
           notify: notify.facade(),
           auth,
           accounts,
-          ...(service
-            ? { policyEdit: policyEditFacade(service, editor, { publicStatus: cfg.web.public_status }) }
-            : {}),
+          ...(service ? { policyEdit: policyEditFacade(service, editor, { publicStatus: web.public_status }) } : {}),
           metrics: {
-            networks: cfg.web.metrics_networks,
+            networks: web.metrics_networks,
             storeSizeBytes: () => storeFileSize(cfg.store.path),
           },
           health: { parts: () => this.partsState() },
@@ -293,10 +310,124 @@ export class App {
             quickIntervalMs: cfg.monitor.quick_interval_s * 1000,
             commands: ups.handles(),
             relayInventory: (name: string) => ups.relayInventory(name),
-            nut: () => nutState(nut.current(), nut.whyNotRunning(), nut.mdnsState()),
+            nut: () => nutState(n.current(), n.whyNotRunning(), n.mdnsState()),
           },
         };
-      }, webSettings),
+      };
+    this.webFor = (web, built) =>
+      new WebPart(webDeps(web, built), { ...webOptions(web), transport: webTransport(web) });
+    // Users, tokens, sessions and the audit log: in the store, so a restart keeps who is logged in.
+    const built = await buildAppAuth({
+      db: store.db,
+      now: () => clock.now(),
+      config: cfg,
+      isDemo: this.options.loaded.isDemo,
+      log,
+    });
+    this.demoLogin = built.demo;
+    this.web = await this.parts.start(this.webFor(cfg.web, built));
+    this.webInForce = cfg.web;
+  }
+
+  /**
+   * A reload changed `web:`: a new web part (new listen address, certificate, limits, auth settings) replaces the
+   * running one. The old one serves until the new one listens, or, on the same address, is started again when the
+   * new one fails; the error then refuses the reload.
+   */
+  private async restartWeb(web: Config['web']): Promise<void> {
+    const old = this.web;
+    const webFor = this.webFor;
+    const store = this.store;
+    if (!old || !webFor || !store) throw new Error('the web console is not running');
+    const built = await buildAppAuth({
+      db: store.db,
+      now: () => this.clock.now(),
+      config: { ...this.config, web },
+      isDemo: false,
+      log: this.log,
+    });
+    const fresh = webFor(web, built);
+    const at = this.webAt;
+    // Set inside bringUp (a callback, so a plain `let` would stay narrowed to null here).
+    const listening: { url: string | null } = { url: null };
+    await swapPart({
+      old,
+      next: fresh,
+      sameAddress: at !== null && at.port !== 0 && at.host === web.host && at.port === web.port,
+      bringUp: async (p) => {
+        await p.start();
+        if (!at) return;
+        const to = p === fresh ? web : at;
+        try {
+          listening.url = await p.listen(to.host, to.port);
+        } catch (err) {
+          throw new UpsguardError(
+            ErrorCode.ConfigInvalid,
+            `web: cannot listen on ${to.host}:${to.port}: ${errorMessage(err)}; the console goes on at its old address`,
+          );
+        }
+      },
+      stop: (p) => p.stop(),
+    });
+    this.parts.replace(old, fresh);
+    this.web = fresh;
+    this.webInForce = web;
+    if (at) this.webAt = { host: web.host, port: web.port };
+    const certificate = fresh.served();
+    const url = listening.url;
+    if (url !== null) {
+      if (certificate) announceCertificate(this.log, url, certificate, new Date());
+      this.log.info({ part: 'web', url }, `web console restarted with the new settings at ${url}`);
+    }
+  }
+
+  /**
+   * A reload changed `nut_server:`: a new NUT server replaces the running one, keeping every FSD latch (a run in
+   * progress told the followers to shut down, and they must go on hearing it). Followers reconnect, as they do to a
+   * restarted upsd.
+   */
+  private async restartNut(section: Config['nut_server']): Promise<void> {
+    const old = this.nut;
+    const nutFor = this.nutFor;
+    const was = this.nutInForce;
+    if (!old || !nutFor || !was) throw new Error('the appliance is not running');
+    const running = old.current();
+    const latched = this.handles()
+      .map((h) => h.name)
+      .filter((name) => running?.isForcedShutdown(name) === true);
+    const fresh = nutFor(section);
+    await swapPart({
+      old,
+      next: fresh,
+      sameAddress:
+        running !== null &&
+        section.enabled &&
+        section.port !== 0 &&
+        section.host === was.host &&
+        section.port === was.port,
+      bringUp: async (p) => {
+        await p.start();
+        const why = p.whyNotRunning();
+        if (why !== null && why !== 'disabled') {
+          const c = p === fresh ? section : was;
+          throw new UpsguardError(
+            ErrorCode.NutUnavailable,
+            `nut_server: cannot listen on ${c.host}:${c.port}: ${why}; the NUT server goes on as it was`,
+          );
+        }
+        for (const name of latched) p.current()?.setForcedShutdown(name, 'kept over a NUT server restart');
+      },
+      stop: (p) => p.stop(),
+    });
+    this.parts.replace(old, fresh);
+    this.nut = fresh;
+    this.nutInForce = section;
+    const addr = fresh.current()?.address();
+    this.log.info(
+      { part: 'nut-server', ...(addr ? { host: addr.host, port: addr.port } : {}) },
+      addr
+        ? `NUT server restarted with the new settings on ${addr.host}:${addr.port}`
+        : 'NUT server stopped (disabled)',
     );
   }
 
@@ -327,6 +458,7 @@ export class App {
     const web = this.web;
     if (!web) throw new Error('start() first');
     const url = await web.listen(host, port);
+    this.webAt = { host, port };
     const certificate = web.served();
     if (certificate) announceCertificate(this.log, url, certificate, new Date());
     // The demo's one-command start: the login is on the terminal (and the login page shows it to loopback callers).
@@ -389,6 +521,7 @@ export class App {
     this.web = null;
     this.editor = null;
     this.reloader = null;
+    this.webAt = null;
     return clean;
   }
 }

@@ -25,6 +25,13 @@ export class PartList {
     return part;
   }
 
+  /** A started part restarted as a new object (a reload's new settings): it takes the old one's place in the order. */
+  replace(old: Part, next: Part): void {
+    const i = this.started.indexOf(old);
+    if (i < 0) throw new Error(`part ${old.name} is not running`);
+    this.started[i] = next;
+  }
+
   names(): readonly string[] {
     return this.started.map((p) => p.name);
   }

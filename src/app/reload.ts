@@ -24,8 +24,9 @@ export interface ConfigReloaderOptions {
   readonly apply: (section: EditableSection, validated: Readonly<Config>) => Promise<unknown>;
   /**
    * Sections whose part can be restarted alone (the NUT server, the web console) with the new config; a section
-   * without one here is kept as it was and named as needing a restart. A restart that throws keeps the old part's
-   * state as the part leaves it and is reported.
+   * without one here is kept as it was and named as needing a restart. A restart that throws (the new address cannot
+   * be bound) must leave the old part serving: the reload is then refused whole, and a part already restarted by it
+   * is restarted again with the config in force before.
    */
   readonly restart?: Partial<Record<RestartableSection, (validated: Readonly<Config>) => Promise<void>>>;
   /** The file was read and is in force where it can be: the page's editor takes it as its new base. */
@@ -63,9 +64,10 @@ const withoutPlan = (s: Config['shutdown']): unknown => ({ ...s, plan: undefined
 
 /**
  * SIGHUP: the config file is read and validated again. An invalid one is refused whole (each problem one log line,
- * one CONFIG_RELOAD_FAILED event) and the old one stays in force. A valid one puts its policy and shutdown plan in
- * force through the same path as the page's edits, and names every other changed section it kept. The UPS sources
- * and the store are never touched, so no UPS connection drops.
+ * one CONFIG_RELOAD_FAILED event) and the old one stays in force. A valid one restarts the parts of the changed
+ * sections that can restart alone (a restart that fails refuses the reload, the old parts serving), then puts its
+ * policy and shutdown plan in force through the same path as the page's edits, and names every other changed section
+ * it kept. The UPS sources, the store and a run in progress are never touched, so no UPS connection drops.
  */
 export class ConfigReloader {
   private running: Promise<ReloadOutcome> | null = null;
@@ -99,6 +101,24 @@ export class ConfigReloader {
     const cfg = next.config;
     const applied: string[] = [];
     const kept: string[] = [];
+    // Restarts first: one whose new part cannot serve refuses the reload before anything else changed.
+    const restarted: RestartableSection[] = [];
+    for (const key of RESTART_SECTIONS) {
+      if (isDeepStrictEqual(now[key], cfg[key])) continue;
+      const restart = key === 'web' || key === 'nut_server' ? this.o.restart?.[key] : undefined;
+      if (restart === undefined || (key !== 'web' && key !== 'nut_server')) {
+        kept.push(key);
+        continue;
+      }
+      try {
+        await restart(cfg);
+        restarted.push(key);
+        applied.push(`${key}: restarted with the new settings`);
+      } catch (err) {
+        const problem = `${key}: restart failed: ${scrubSecrets(errorMessage(err), loaded.secrets)}`;
+        return this.refused([problem, ...(await this.restoreRestarted(restarted, now))]);
+      }
+    }
     try {
       if (!isDeepStrictEqual(now.policy, cfg.policy)) {
         await this.o.apply('policy', cfg);
@@ -113,21 +133,6 @@ export class ConfigReloader {
       // Validated with the whole schema above; a failure here is the service's, and what was applied stays.
       return this.refused([`applying the new config failed: ${scrubSecrets(errorMessage(err), loaded.secrets)}`]);
     }
-    for (const key of RESTART_SECTIONS) {
-      if (isDeepStrictEqual(now[key], cfg[key])) continue;
-      const restart = key === 'web' || key === 'nut_server' ? this.o.restart?.[key] : undefined;
-      if (restart === undefined) {
-        kept.push(key);
-        continue;
-      }
-      try {
-        await restart(cfg);
-        applied.push(`${key}: restarted with the new settings`);
-      } catch (err) {
-        kept.push(key);
-        part.error({ section: key, err: scrubSecrets(errorMessage(err), loaded.secrets) }, `${key}: restart failed`);
-      }
-    }
     if (!isDeepStrictEqual(withoutPlan(now.shutdown), withoutPlan(cfg.shutdown))) kept.push('shutdown');
     this.o.adopted?.();
     for (const line of applied) part.info(`config reload applied ${line}`);
@@ -140,6 +145,21 @@ export class ConfigReloader {
     part.info({ applied: applied.length, kept }, summary);
     this.event('CONFIG_RELOADED', summary);
     return { ok: true, applied, kept };
+  }
+
+  /** A refused reload puts back the parts it had already restarted; what cannot be put back is one more problem. */
+  private async restoreRestarted(sections: readonly RestartableSection[], before: Readonly<Config>): Promise<string[]> {
+    const problems: string[] = [];
+    for (const key of [...sections].reverse()) {
+      try {
+        await this.o.restart?.[key]?.(before);
+      } catch (err) {
+        problems.push(
+          `${key}: could not be put back as it was: ${scrubSecrets(errorMessage(err), this.o.loaded.secrets)}`,
+        );
+      }
+    }
+    return problems;
   }
 
   private refused(problems: readonly string[]): ReloadOutcome {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import { loadSectionFile } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { ErrorCode, UpsguardError, errorMessage } from '../errors.js';
@@ -12,11 +13,11 @@ import type { RunsListView } from '../web/api-types/runs.js';
 import type { StatusResponse } from '../web/api-types/status.js';
 import { isLoopbackHost } from '../web/tls/loopback.js';
 import { parseOptions } from './args.js';
+import { STATUS_TOKEN_FILE, SYSTEM_STATUS_TOKEN } from './status-token-path.js';
 import { operatorConfigPath } from './operator-config.js';
 import { statusReport, type ServiceReadout } from './status-report.js';
 
-/** Where the package keeps the token `upsguard status` sends when none is given. */
-export const SYSTEM_STATUS_TOKEN = '/etc/upsguard/status.token';
+export { SYSTEM_STATUS_TOKEN } from './status-token-path.js';
 const EXIT_OK = 0;
 const EXIT_ATTENTION = 1;
 const EXIT_UNREACHABLE = 2;
@@ -38,13 +39,21 @@ export function serviceUrl(configPath: string | null): string {
   return `${https ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${web.port}`;
 }
 
-function tokenOf(option: string | true | undefined, o: StatusEnv): string | null {
+/**
+ * The token: --token-file, else UPSGUARD_TOKEN, else the status.token `upsguard setup` wrote next to the config in
+ * use, else the package's.
+ */
+function tokenOf(option: string | true | undefined, configPath: string | null, o: StatusEnv): string | null {
   const env = o.env ?? process.env;
   const file = typeof option === 'string' ? option : null;
   if (file !== null) return readToken(file);
   if (env.UPSGUARD_TOKEN) return env.UPSGUARD_TOKEN.trim();
-  const system = o.systemToken ?? SYSTEM_STATUS_TOKEN;
-  return existsSync(system) ? readToken(system) : null;
+  const candidates =
+    o.systemToken !== undefined
+      ? [o.systemToken]
+      : [...(configPath === null ? [] : [join(dirname(configPath), STATUS_TOKEN_FILE)]), SYSTEM_STATUS_TOKEN];
+  const found = candidates.find((f) => existsSync(f));
+  return found === undefined ? null : readToken(found);
 }
 
 function readToken(file: string): string {
@@ -152,13 +161,11 @@ export async function runStatus(
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
     throw new UpsguardError(ErrorCode.CliUsage, '--timeout-ms is a whole number of milliseconds from 100 to 120000');
   }
-  const url =
-    typeof options.url === 'string'
-      ? options.url.replace(/\/+$/, '')
-      : serviceUrl(operatorConfigPath(options.config, o.env ?? process.env, o.systemConfig));
+  const configPath = operatorConfigPath(options.config, o.env ?? process.env, o.systemConfig);
+  const url = typeof options.url === 'string' ? options.url.replace(/\/+$/, '') : serviceUrl(configPath);
   if (!/^https?:\/\/[^/]+$/.test(url))
     throw new UpsguardError(ErrorCode.CliUsage, `--url ${url}: expected http(s)://HOST:PORT`);
-  const token = tokenOf(options['token-file'], o);
+  const token = tokenOf(options['token-file'], configPath, o);
   let readout: ServiceReadout;
   try {
     readout = await readService(url, token, timeoutMs);

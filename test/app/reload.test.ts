@@ -74,7 +74,7 @@ describe('App.reload', () => {
     expect(text().match(/config reload: policy\./g)?.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('applies a changed policy and plan live, names the sections that need a restart, keeps the UPS monitor', async () => {
+  it('applies a changed policy live, restarts the web part, names the sections that need a restart, keeps the UPS monitor', async () => {
     const dir = tempDir();
     const file = join(dir, 'upsguard.yaml');
     const cfg = baseConfig(dir);
@@ -93,17 +93,17 @@ describe('App.reload', () => {
 
     expect(r).toEqual({
       ok: true,
-      applied: [expect.stringMatching(/^policy: on_battery_s 30 -> 90/)],
-      kept: ['ups', 'web'],
+      applied: ['web: restarted with the new settings', expect.stringMatching(/^policy: on_battery_s 30 -> 90/)],
+      kept: ['ups'],
     });
     expect(app.shutdown()?.config().policy.on_battery_s).toBe(90);
     expect(app.monitors()[0]).toBe(monitor);
     expect(app.nutServer()).toBe(nut);
     expect(text()).toMatch(/ups: change needs a restart; kept the old one/);
-    expect(text()).toMatch(/web: change needs a restart; kept the old one/);
+    expect(text()).not.toMatch(/web: change needs a restart/);
     const events = reloadEvents(join(dir, 'store.db'));
     expect(events.map((e) => e.type)).toEqual(['CONFIG_RELOADED']);
-    expect(events[0]?.message).toMatch(/1 section\(s\) applied; needs a restart to change: ups, web/);
+    expect(events[0]?.message).toMatch(/2 section\(s\) applied; needs a restart to change: ups$/);
   });
 
   it('lets the page edit the policy again after a reload (the editor takes the reloaded file as its base)', async () => {
@@ -121,7 +121,7 @@ describe('App.reload', () => {
     expect(app.shutdown()?.config().policy.on_battery_s).toBe(50);
   });
 
-  it('restarts just the part of a section that has a restart hook, and keeps a section whose restart fails', async () => {
+  it('restarts just the parts with a restart hook; one that fails refuses the reload and puts back those restarted', async () => {
     const dir = tempDir();
     const file = join(dir, 'upsguard.yaml');
     const cfg = baseConfig(dir);
@@ -150,10 +150,57 @@ describe('App.reload', () => {
 
     const r = await reloader.reload();
 
-    expect(r).toEqual({ ok: true, applied: ['nut_server: restarted with the new settings'], kept: ['web'] });
+    // web comes first in the order and fails: nothing was restarted, the reload is refused.
+    expect(r).toEqual({ ok: false, problems: ['web: restart failed: port 1 refused'] });
+    expect(restartedWith).toEqual([]);
+    expect(text()).toMatch(/config reload: web: restart failed: port 1 refused/);
+    expect(events).toEqual([expect.objectContaining({ type: 'CONFIG_RELOAD_FAILED', at: 1000 })]);
+
+    // Now web restarts and nut_server fails: web is restarted again with the config in force before.
+    const webWith: number[] = [];
+    const second = new ConfigReloader({
+      loaded,
+      current: () => loaded.config,
+      apply: () => Promise.resolve(),
+      restart: {
+        web: (c) => {
+          webWith.push(c.web.session_idle_s);
+          return Promise.resolve();
+        },
+        nut_server: () => Promise.reject(new Error('port 2 refused')),
+      },
+      recordEvent: (e) => events.push(e),
+      log,
+      now: () => 2000,
+      env: {},
+    });
+    const r2 = await second.reload();
+    expect(r2).toEqual({ ok: false, problems: ['nut_server: restart failed: port 2 refused'] });
+    expect(webWith).toEqual([600, loaded.config.web.session_idle_s]);
+
+    // Both restart: applied, nothing kept.
+    const third = new ConfigReloader({
+      loaded,
+      current: () => loaded.config,
+      apply: () => Promise.resolve(),
+      restart: {
+        web: () => Promise.resolve(),
+        nut_server: (c) => {
+          restartedWith.push(c.nut_server.max_connections);
+          return Promise.resolve();
+        },
+      },
+      recordEvent: (e) => events.push(e),
+      log,
+      now: () => 3000,
+      env: {},
+    });
+    expect(await third.reload()).toEqual({
+      ok: true,
+      applied: ['web: restarted with the new settings', 'nut_server: restarted with the new settings'],
+      kept: [],
+    });
     expect(restartedWith).toEqual([7]);
-    expect(text()).toMatch(/web: restart failed/);
-    expect(events).toEqual([expect.objectContaining({ type: 'CONFIG_RELOADED', at: 1000 })]);
   });
 
   it('refuses to reload the built-in demo (there is no file)', async () => {
@@ -250,7 +297,8 @@ describe('serve reloads on SIGHUP (a real process)', () => {
     c.kill('SIGHUP');
     await until('the reload', () => out.includes('config reloaded from'), 15_000);
     expect(out).toMatch(/INFO config: config reload applied policy: on_battery_s 30 -> 120/);
-    expect(out).toMatch(/WARN config: nut_server: change needs a restart; kept the old one section=nut_server/);
+    expect(out).toMatch(/INFO config: config reload applied nut_server: restarted with the new settings/);
+    expect(out).toMatch(/NUT server restarted with the new settings on 127\.0\.0\.1:\d+/);
     expect((await policyOf(url, cookie)).on_battery_s).toBe(120);
 
     expect(reloadEvents(store).map((e) => e.type)).toEqual(['CONFIG_RELOAD_FAILED', 'CONFIG_RELOADED']);

@@ -14,6 +14,7 @@ import { planStep } from './plan-step.js';
 import { platformStep } from './platform-step.js';
 import { Prompter, usageError } from './prompt.js';
 import { serviceStep } from './service-step.js';
+import { statusTokenStep } from './status-token-step.js';
 import { openLineSource, type LineSource, type TerminalStreams } from './terminal.js';
 import { upsStep } from './ups-step.js';
 import { composeConfigText, pageAddress, validateConfigText, writeConfig } from './write-step.js';
@@ -110,6 +111,7 @@ export async function runSetup(
     const loaded = validateConfigText(draft, text);
     writeConfig(draft, text);
     out(`Wrote ${file} (mode 600).`);
+    out(statusTokenStep(draft, loaded.config.store.path));
     for (const line of draft.afterwards) out(line);
     let code = 0;
     if (flags.has('skip-dry-run')) out('Dry run skipped (--skip-dry-run): run upsguard plan check when ready.');
