@@ -54,7 +54,7 @@ export class NutPart implements Part {
     const addr = this.server?.address();
     if (addr && mdnsWanted(c.host, c.mdns)) {
       this.mdns = new NutMdnsAdvertiser({ host: c.host, port: addr.port, log: this.o.log.child({ part: 'nut-mdns' }) });
-      this.mdns.start();
+      await this.mdns.start();
     }
   }
 

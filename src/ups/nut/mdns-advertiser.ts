@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isIPv4 } from 'node:net';
-import { Bonjour, type Service } from 'bonjour-service';
+import type { Bonjour, Service } from 'bonjour-service';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -28,6 +28,7 @@ export class NutMdnsAdvertiser {
   private bonjour: Bonjour | null = null;
   private service: Service | null = null;
   private current: MdnsState = { state: 'off', reason: 'not started' };
+  private starting = false;
 
   constructor(private readonly o: { host: string; port: number; log: Logger; instanceName?: string }) {}
 
@@ -35,19 +36,27 @@ export class NutMdnsAdvertiser {
     return this.current;
   }
 
-  start(): void {
-    if (this.bonjour) return;
+  /**
+   * Starts advertising; resolves once the service is published or has failed (never rejects). The library is loaded
+   * here, not at import: most appliances listen on loopback or turn mDNS off and never pay its ~1 MB of heap.
+   */
+  async start(): Promise<void> {
+    if (this.bonjour || this.starting) return;
+    this.starting = true;
     const name = this.o.instanceName ?? `upsguard on ${hostname()}`;
     const onError = (e: unknown): void => {
       this.current = { state: 'failed', reason: errorMessage(e) };
       this.o.log.error({ err: errorMessage(e) }, 'mDNS advertisement failed; NUT is still served');
     };
     try {
+      const { Bonjour: BonjourClass } = await import('bonjour-service');
+      // stop() may have run while the library loaded.
+      if (!this.isStarting()) return;
       const specific = isIPv4(this.o.host) && this.o.host !== '0.0.0.0';
       // multicast-dns options ride along with the service defaults (bonjour-service passes them through). It binds to
       // the interface address when given one, and a socket bound to a unicast address hears no multicast: bind any.
       const opts = (specific ? { interface: this.o.host, bind: '0.0.0.0' } : {}) as Record<string, unknown>;
-      this.bonjour = new Bonjour(opts, onError);
+      this.bonjour = new BonjourClass(opts, onError);
       this.service = this.bonjour.publish({
         name,
         type: 'nut',
@@ -63,10 +72,17 @@ export class NutMdnsAdvertiser {
       this.o.log.info({ name, port: this.o.port }, 'NUT server advertised over mDNS as _nut._tcp');
     } catch (e) {
       onError(e);
+    } finally {
+      this.starting = false;
     }
   }
 
+  private isStarting(): boolean {
+    return this.starting;
+  }
+
   async stop(): Promise<void> {
+    this.starting = false;
     const b = this.bonjour;
     if (!b) return;
     this.bonjour = null;

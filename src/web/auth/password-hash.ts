@@ -103,13 +103,26 @@ const MAX_CONCURRENT = 2;
 let running = 0;
 const waiting: (() => void)[] = [];
 
+/**
+ * NFC, so the same password typed on two keyboards is one password. ASCII is already in NFC: skipping the call for it
+ * keeps ICU's normalization tables (about 2 MB of resident memory) out of a process whose passwords are plain.
+ */
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+
+export function normalizedPassword(password: string): string {
+  return isAscii(password) ? password : password.normalize('NFC');
+}
+
 async function derive(password: string, salt: Buffer, keyBytes: number, p: Omit<ScryptParams, 'salt' | 'key'>) {
   if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
     const options: ScryptOptions = { N: 2 ** p.log2N, r: p.r, p: p.p, maxmem: 2 * memoryOf(p) };
     return await new Promise<Buffer>((resolve, reject) => {
-      scrypt(password.normalize('NFC'), salt, keyBytes, options, (err, key) => {
+      scrypt(normalizedPassword(password), salt, keyBytes, options, (err, key) => {
         if (err) reject(err);
         else resolve(key);
       });

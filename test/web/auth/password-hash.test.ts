@@ -5,6 +5,7 @@ import {
   PasswordHashError,
   SCRYPT_DEFAULTS,
   hashPassword,
+  normalizedPassword,
   parsePasswordHash,
   passwordHashProblem,
   verifyPassword,
@@ -15,6 +16,18 @@ const KEY = Buffer.alloc(32, 9).toString('base64');
 const valid = `scrypt$15$8$1$${SALT}$${KEY}`;
 
 describe('password hashes (scrypt)', () => {
+  test('one password however it was typed: NFC for non-ASCII, ASCII as is', async () => {
+    const composed = 'caf\u00e9';
+    const decomposed = 'cafe\u0301';
+    expect(normalizedPassword(decomposed)).toBe(composed);
+    expect(await verifyPassword(await hashPassword(composed), decomposed)).toBe(true);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(normalizedPassword(s)).toBe(s.normalize('NFC'));
+      }),
+    );
+  });
+
   test('a hash verifies its password and no other; each hash has its own salt', async () => {
     const hash = await hashPassword('correct horse');
     expect(hash).toMatch(/^scrypt\$15\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
