@@ -21,6 +21,7 @@ const all: [string, () => Promise<{ run: Bench }>][] = [
   ['history', () => import('./history.bench.js')],
   ['sse-fanout', () => import('./sse-fanout.bench.js')],
   ['notify-outage', () => import('./notify-outage.bench.js')],
+  ['usbredir', () => import('./usbredir.bench.js')],
 ];
 
 const results: Record<string, Record<string, number>> = {};

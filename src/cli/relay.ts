@@ -8,6 +8,7 @@ import { AgentStore } from '../relay/agent-store.js';
 import { ExportedDevice } from '../relay/exported-device.js';
 import { loadPskFile } from '../relay/psk.js';
 import { HidUsbDevice } from '../relay/usbredir/hid-usb-device.js';
+import { LibusbDevice, type LibusbSelector } from '../relay/usbredir/libusb-device.js';
 import { UsbRedirListener } from '../relay/usbredir/usbredir-listener.js';
 import { loadScenario } from '../ups/build-source.js';
 import { SimulatedUps, findRecordedDevice } from '../ups/sim/simulated-ups.js';
@@ -63,6 +64,7 @@ function settingsFrom(options: Record<string, string | true>): { settings: Agent
             listen: str('usbredir') ?? base.usbredir?.listen ?? '127.0.0.1:3497',
             insecure: options['usbredir-insecure'] === true || (base.usbredir?.insecure ?? false),
             management_addresses: base.usbredir?.management_addresses ?? [],
+            host_devices: base.usbredir?.host_devices ?? [],
           }
         : base.usbredir,
     simulate: str('simulate') ?? base.simulate,
@@ -236,6 +238,44 @@ export async function runRelay(
           usb.stop();
         },
       });
+      for (const hd of ur.host_devices) {
+        const hostListen = parseListen(hd.listen);
+        const selector: LibusbSelector =
+          hd.path !== undefined
+            ? { portPath: hd.path }
+            : {
+                vendorId: parseInt(hd.vendor_id!, 16),
+                productId: parseInt(hd.product_id!, 16),
+                ...(hd.serial !== undefined ? { serial: hd.serial } : {}),
+              };
+        const hostDevice = new LibusbDevice({ name: hd.name, selector, log, timeoutMs: 5000 });
+        const hostListener = new UsbRedirListener({
+          host: hostListen.host,
+          port: hostListen.port,
+          keys: usbredirKeys,
+          insecure: ur.insecure,
+          managementAddresses: ur.management_addresses,
+          device: hostDevice,
+          store: store!,
+          log,
+          now: () => clock.now(),
+          leaseMs: settings.lease_s * 1000,
+          handshakeTimeoutMs: settings.handshake_timeout_ms,
+        });
+        await parts.start({
+          name: `usbredir-${hd.name}`,
+          start: async () => {
+            await hostDevice.start();
+            const a = await hostListener.start();
+            const h = a.host.includes(':') ? `[${a.host}]` : a.host;
+            usbredirShown += `, ${hd.name} on ${h}:${a.port}`;
+          },
+          stop: async () => {
+            await hostListener.stop();
+            await hostDevice.stop();
+          },
+        });
+      }
     }
     const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
     out(

@@ -64,6 +64,33 @@ export const relayAgentSchema = z
         listen: z.string(),
         insecure: z.boolean().default(false),
         management_addresses: z.array(z.string()).default([]),
+        /**
+         * Other host USB devices (a licence dongle, a second UPS owned whole) exported through libusb, each on its own
+         * port; the host's kernel driver is detached while one is exported and given back after.
+         */
+        host_devices: z
+          .array(
+            z
+              .strictObject({
+                name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only'),
+                listen: z.string(),
+                vendor_id: z
+                  .string()
+                  .regex(/^[0-9a-fA-F]{4}$/)
+                  .optional(),
+                product_id: z
+                  .string()
+                  .regex(/^[0-9a-fA-F]{4}$/)
+                  .optional(),
+                serial: z.string().optional(),
+                /** The port path, e.g. 1-1.4: the device in that port, whatever it is. */
+                path: z.string().optional(),
+              })
+              .refine((d) => d.path !== undefined || (d.vendor_id !== undefined && d.product_id !== undefined), {
+                message: 'name the device by path, or by vendor_id and product_id',
+              }),
+          )
+          .default([]),
       })
       .optional(),
     simulate: z.string().optional(),
