@@ -8,6 +8,7 @@ import { AgentStore } from '../relay/agent-store.js';
 import { ExportedDevice } from '../relay/exported-device.js';
 import { loadPskFile } from '../relay/psk.js';
 import { HidUsbDevice } from '../relay/usbredir/hid-usb-device.js';
+import { hostDeviceRow } from '../relay/usbredir/host-device-row.js';
 import { LibusbDevice, type LibusbSelector } from '../relay/usbredir/libusb-device.js';
 import { UsbRedirListener } from '../relay/usbredir/usbredir-listener.js';
 import { loadScenario } from '../ups/build-source.js';
@@ -261,12 +262,27 @@ export async function runRelay(
           now: () => clock.now(),
           leaseMs: settings.lease_s * 1000,
           handshakeTimeoutMs: settings.handshake_timeout_ms,
+          changed: () => writeRow(),
         });
+        // Its row in the agent's device table, so `upsguard devices` shows who holds it, as for the UPS.
+        const writeRow = (): void => {
+          const claim = store!.claim(hd.name);
+          const holder = claim && claim.leaseUntil > clock.now() ? claim.identity : null;
+          store!.upsertDevice(
+            hostDeviceRow({
+              ...{ name: hd.name, device: hostDevice, selector, holder, now: clock.now() },
+              holderConnected: holder !== null && hostListener.connectedConsumers().includes(holder),
+            }),
+          );
+        };
+        hostDevice.events.on('connect', writeRow);
+        hostDevice.events.on('disconnect', writeRow);
         await parts.start({
           name: `usbredir-${hd.name}`,
           start: async () => {
             await hostDevice.start();
             const a = await hostListener.start();
+            writeRow();
             const h = a.host.includes(':') ? `[${a.host}]` : a.host;
             usbredirShown += `, ${hd.name} on ${h}:${a.port}`;
           },

@@ -213,6 +213,11 @@ export class LibusbDevice implements UsbRedirDevice {
     return this.device !== null && this.described !== null;
   }
 
+  /** The Linux port path (`1-1.4`) of the device while it is open, for the agent's device table. */
+  portPath(): string | null {
+    return this.device ? portPathOf(this.device) : null;
+  }
+
   description(): UsbDeviceDescription {
     if (!this.described) throw new UpsguardError(ErrorCode.TransportClosed, `${this.name} is not connected`);
     return this.described;
