@@ -59,7 +59,7 @@ describe('the page files', () => {
     expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
     for (const path of ['/', '/app.css', '/favicon.svg']) expect((await rawGet(path, {})).status, path).toBe(200);
     const index = (await rawGet('/', {})).body.toString('utf8');
-    expect(index).toContain('<script type="module" src="/app.js"></script>');
+    expect(index).toMatch(/<script type="module" src="\/app\.js\?v=[\w-]+"><\/script>/);
     expect(index).not.toMatch(/<script>|<style|style=/);
   });
 });

@@ -147,7 +147,7 @@ describe('web API', () => {
     const page = await app.server().inject({ headers, url: '/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.body).toContain('<script type="module" src="/app.js">');
+    expect(page.body).toMatch(/<script type="module" src="\/app\.js\?v=[\w-]+">/);
     for (const asset of ['/app.js', '/app.css', '/favicon.svg']) {
       expect((await app.server().inject({ headers, url: asset })).statusCode, asset).toBe(200);
     }

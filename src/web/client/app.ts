@@ -7,24 +7,21 @@ import { useRoute } from './router.js';
 import { notReached, onBattery } from './status-words.js';
 import { resetStatus, seedStatus, useLiveStatus } from './status-store.js';
 import type { LoginInfo, Me, Role } from './types.js';
-import { lazyView } from './components/lazy-view.js';
 import { LoginView } from './views/login.js';
 import { OverviewView } from './views/overview.js';
-
-// Every view but the overview (and the login) comes in its own file, fetched when first shown.
-const HistoryView = lazyView(() => import('./views/history.js').then((m) => m.HistoryView));
-const EventsView = lazyView(() => import('./views/events.js').then((m) => m.EventsView));
-const PolicyView = lazyView(() => import('./views/policy.js').then((m) => m.PolicyView));
-const PlanView = lazyView(() => import('./views/plan.js').then((m) => m.PlanView));
-const TestShutdownView = lazyView(() => import('./views/test-shutdown.js').then((m) => m.TestShutdownView));
-const DevicesView = lazyView(() => import('./views/devices.js').then((m) => m.DevicesView));
-const NutView = lazyView(() => import('./views/nut.js').then((m) => m.NutView));
-const RestoreView = lazyView(() => import('./views/restore.js').then((m) => m.RestoreView));
-const NotificationsView = lazyView(() => import('./views/notifications.js').then((m) => m.NotificationsView));
-const UsersView = lazyView(() => import('./views/admin-users.js').then((m) => m.UsersView));
-const SessionsView = lazyView(() => import('./views/admin-sessions.js').then((m) => m.SessionsView));
-const TokensView = lazyView(() => import('./views/admin-tokens.js').then((m) => m.TokensView));
-const AuditView = lazyView(() => import('./views/admin-audit.js').then((m) => m.AuditView));
+import { HistoryView } from './views/history.js';
+import { EventsView } from './views/events.js';
+import { PolicyView } from './views/policy.js';
+import { PlanView } from './views/plan.js';
+import { TestShutdownView } from './views/test-shutdown.js';
+import { DevicesView } from './views/devices.js';
+import { NutView } from './views/nut.js';
+import { RestoreView } from './views/restore.js';
+import { NotificationsView } from './views/notifications.js';
+import { UsersView } from './views/admin-users.js';
+import { SessionsView } from './views/admin-sessions.js';
+import { TokensView } from './views/admin-tokens.js';
+import { AuditView } from './views/admin-audit.js';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

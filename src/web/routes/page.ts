@@ -18,11 +18,17 @@ interface PageFile {
   readonly etag: string;
   /** The split views' files, named by their content hash: kept by the browser, never asked for again. */
   readonly immutable: boolean;
+  /**
+   * The version index.html asks for (`/app.js?v=…`, scripts/build-client.mjs fileVersion: the same digest): a request
+   * for it is answered as kept for good; any other (no version, an old page's) is revalidated.
+   */
+  readonly version: string;
 }
 
 /** Where the split views are (scripts/build-client.mjs CHUNK_DIR), and what a chunk's name looks like there. */
 const CHUNK_DIR = 'chunks';
-const CHUNK_NAME = /^[\w-]{1,80}\.js$/;
+// Dotted names too (esbuild names uPlot's file after its module, uPlot.esm-HASH.js), never a path or `..`.
+const CHUNK_NAME = /^(?=.{1,80}$)[\w-]+(?:\.[\w-]+)*\.js$/;
 
 /**
  * Where the built page is: dist/web/assets/ after `npm run build` (this file is dist/web/routes/page.js), or
@@ -50,6 +56,7 @@ function load(dir: URL, file: string, immutable = false): PageFile {
     brotli: readOptional(new URL(`${file}.br`, dir)),
     etag: `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`,
     immutable,
+    version: createHash('sha256').update(plain).digest('base64url').slice(0, 16),
   };
 }
 
@@ -87,10 +94,13 @@ function send(req: FastifyRequest, reply: FastifyReply, f: PageFile): FastifyRep
   const body = coding === 'br' ? f.brotli : coding === 'gzip' ? f.gzip : f.plain;
   // One tag per encoding: each is its own set of bytes.
   const etag = coding ? `${f.etag.slice(0, -1)}-${coding}"` : f.etag;
-  // The fixed names (index.html, app.js) change with each build: kept, but checked each time (no-cache + ETag).
+  // The fixed names (index.html, app.js) change with each build: kept, but checked each time (no-cache + ETag), unless
+  // asked for at the version this build's index.html names.
+  const version = (req.query as { v?: unknown }).v;
+  const kept = f.immutable || version === f.version;
   void reply
     .type(f.type)
-    .header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+    .header('cache-control', kept ? 'public, max-age=31536000, immutable' : 'no-cache')
     .header('vary', 'Accept-Encoding')
     .header('etag', etag);
   if (fresh(req, etag)) return reply.status(304).send();

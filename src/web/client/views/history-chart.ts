@@ -1,7 +1,8 @@
 // One uPlot chart: the average as a line, the rollups' min..max as a band around it, events as vertical markers.
-// Drag to zoom (uPlot's select); a double click resets.
+// Drag to zoom (uPlot's select); a double click resets. uPlot (a third of the page's code) is fetched when the first
+// chart is drawn, so the overview, which a person opens most, is parsed and run without it.
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import { html } from '../html.js';
 import type { HistoryMarker, HistorySeries } from '../types.js';
 
@@ -11,6 +12,20 @@ export interface ChartSpec {
   readonly unit: string;
   /** Seconds shown as minutes: a runtime axis in minutes reads better. */
   readonly scale?: number;
+}
+
+let uplot: Promise<typeof uPlot> | null = null;
+
+/** uPlot's file, fetched once; a failed fetch (the appliance restarting, say) is tried again at the next chart. */
+function loadUplot(): Promise<typeof uPlot> {
+  uplot ??= import('uplot').then(
+    (m) => m.default,
+    (e: unknown) => {
+      uplot = null;
+      throw e;
+    },
+  );
+  return uplot;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -102,14 +117,25 @@ export function HistoryChart(props: {
         ],
       },
     };
-    const plot = new uPlot(opts, toData(props.series, props.spec.scale ?? 1), el);
+    let live = true;
+    let plot: uPlot | null = null;
     const resize = new ResizeObserver(() => {
-      plot.setSize({ width: Math.max(200, el.clientWidth), height: 200 });
+      plot?.setSize({ width: Math.max(200, el.clientWidth), height: 200 });
     });
-    resize.observe(el);
+    loadUplot().then(
+      (UPlot) => {
+        if (!live) return;
+        plot = new UPlot(opts, toData(props.series, props.spec.scale ?? 1), el);
+        resize.observe(el);
+      },
+      (e: unknown) => {
+        if (live) el.textContent = `The chart could not be loaded: ${e instanceof Error ? e.message : String(e)}.`;
+      },
+    );
     return () => {
+      live = false;
       resize.disconnect();
-      plot.destroy();
+      plot?.destroy();
     };
   }, [props.series, props.markers, props.from, props.to]);
   return html`<figure class="chart" data-var=${props.spec.variable}>
