@@ -1,5 +1,4 @@
 import { dirname, resolve } from 'node:path';
-import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../errors.js';
 import { demoConfig } from './demo.js';
@@ -7,6 +6,7 @@ import { checkConfigFiles, resolveConfigPaths, resolveSectionPaths } from './fil
 import { FILE_TOO_LARGE_PROBLEM, FileTooLargeError, describeReadFailure, readCappedFile } from './read-file.js';
 import { configSchema, type Config } from './schema.js';
 import { SECRET_KEYS, resolveSecrets } from './secrets.js';
+import { yaml } from './yaml-module.js';
 
 /**
  * Keys whose values are the text the user wrote, never a YAML number or boolean: USB IDs as lsusb prints them
@@ -64,16 +64,16 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, en
 }
 
 function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? e.code}`),
       source,
     );
   }
-  visit(doc, {
+  yaml().visit(doc, {
     Pair(_, pair) {
-      if (!isPair(pair) || !isScalar(pair.key) || !isScalar(pair.value)) return;
+      if (!yaml().isPair(pair) || !yaml().isScalar(pair.key) || !yaml().isScalar(pair.value)) return;
       const v = pair.value;
       if (TEXT_KEYS.has(String(pair.key.value)) && typeof v.value !== 'string' && typeof v.source === 'string') {
         v.value = v.source;

@@ -6,9 +6,10 @@ import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { installAuth } from './auth/auth-hook.js';
 import type { WebDeps } from './deps.js';
 import { adminRoutes, readOnlyRoutes } from './plugins/route-groups.js';
-import { OPENAPI_OPTIONS, docsRoutes } from './routes/docs.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { OpenApiBook } from './routes/openapi-document.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/stream.js';
 
 /** How long each phase of a request may take, and how many connections a client may hold. */
@@ -104,14 +105,14 @@ export function buildServer(deps: WebDeps, options: Partial<WebServerOptions> = 
   // Who may call what: root hooks, installed before any route plugin, so they cover every route (see access.ts).
   const auth = deps.auth ?? null;
   installAuth(app, auth, deps.log.child({ part: 'web' }), deps.metrics?.networks);
-  // Before any route, so the OpenAPI document sees every route as it is added; loaded only when the server is built.
-  void app.register(import('@fastify/swagger'), OPENAPI_OPTIONS);
+  // Before any route, so the OpenAPI document sees every route as it is added; made when first asked for.
+  const book = new OpenApiBook(app);
   // Two encapsulated contexts, kept as a grouping: what only reads, and what changes state.
   const shutdown = deps.shutdown ?? null;
   void app.register(readOnlyRoutes, { deps, shutdown, limits: o });
   void app.register(adminRoutes, { deps, shutdown });
   void app.register(metricsRoutes, { deps });
   void app.register(healthRoutes, { deps });
-  void app.register(docsRoutes);
+  void app.register(docsRoutes, { book });
   return app;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parse } from 'yaml';
+import { yaml } from '../yaml-module.js';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
 import { demoConfig } from '../demo.js';
 import type { LiveConfig } from '../live-config.js';
@@ -86,7 +86,7 @@ export class ConfigEditor {
   written(section: EditableSection): unknown {
     let data: unknown;
     try {
-      data = this.text !== null ? parse(this.text) : this.memory;
+      data = this.text !== null ? yaml().parse(this.text) : this.memory;
     } catch {
       data = undefined;
     }

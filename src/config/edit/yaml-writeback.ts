@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import { yaml } from '../yaml-module.js';
 import { ConfigError, ErrorCode, UpsguardError, errorMessage } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 
@@ -18,13 +19,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function keyOf(p: Pair): unknown {
-  return isScalar(p.key) ? p.key.value : p.key;
+  return yaml().isScalar(p.key) ? p.key.value : p.key;
 }
 
 /** The node updated to `value`, the same node where its shape allows, so its comments and style survive. */
 function updated(doc: Document, node: unknown, value: unknown): unknown {
-  if (isAlias(node)) return doc.createNode(value);
-  if (isRecord(value) && isMap(node)) {
+  if (yaml().isAlias(node)) return doc.createNode(value);
+  if (isRecord(value) && yaml().isMap(node)) {
     for (const p of [...node.items]) {
       const k = keyOf(p);
       if (typeof k !== 'string' || !(k in value) || value[k] === undefined) node.delete(p.key);
@@ -37,11 +38,11 @@ function updated(doc: Document, node: unknown, value: unknown): unknown {
     }
     return node;
   }
-  if (Array.isArray(value) && isSeq(node)) {
+  if (Array.isArray(value) && yaml().isSeq(node)) {
     node.items = value.map((v, i) => updated(doc, node.items[i], v));
     return node;
   }
-  if (isScalar(node) && (value === null || typeof value !== 'object')) {
+  if (yaml().isScalar(node) && (value === null || typeof value !== 'object')) {
     if (node.value !== value) {
       // A new type gets the default style: a quoted number must not stay a quoted (string) one.
       if (typeof node.value !== typeof value) delete node.type;
@@ -57,7 +58,7 @@ function pairAt(doc: Document, path: SectionPath): Pair | null {
   let node: unknown = doc.contents;
   let found: Pair | null = null;
   for (const key of path) {
-    if (!isMap(node)) return null;
+    if (!yaml().isMap(node)) return null;
     found = node.items.find((p) => keyOf(p) === key) ?? null;
     if (!found) return null;
     node = found.value;
@@ -92,7 +93,7 @@ function layoutOf(text: string): { indent: number; indentSeq: boolean; flowColle
 }
 
 function toData(text: string): unknown {
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   if (doc.errors.length > 0) return Symbol('unparsable');
   return doc.toJS({ maxAliasCount: 100 });
 }
@@ -121,7 +122,7 @@ function keepOrder(before: unknown, after: Record<string, unknown>): Record<stri
  * Throws a ConfigError when the text is not YAML it can edit.
  */
 export function setSectionText(text: string, path: SectionPath, value: unknown, source = 'config'): string {
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? e.code}`),
@@ -140,7 +141,7 @@ export function setSectionText(text: string, path: SectionPath, value: unknown, 
 
   // Only the section's own text changes when the file had the section and the splice reads back right.
   if (before && beforeRange && value !== undefined) {
-    const after = pairAt(parseDocument(whole), path);
+    const after = pairAt(yaml().parseDocument(whole), path);
     const afterRange = after ? rangeOf(after) : null;
     if (afterRange) {
       const spliced =
