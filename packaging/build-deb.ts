@@ -64,7 +64,7 @@ function put(root: string, path: string, text: string | Buffer, mode: number): v
 
 /** /usr/bin/upsguard: exec (so systemd's main PID is node itself) the packaged runtime on the packaged app. */
 const WRAPPER = `#!/bin/sh
-exec /usr/lib/upsguard/node/bin/node --single-threaded --max-semi-space-size=1 --optimize-for-size /usr/lib/upsguard/dist/main.js "$@"
+exec /usr/lib/upsguard/node/bin/node --single-threaded --max-semi-space-size=1 --optimize-for-size --bytecode-old-age=2 --flush-baseline-code /usr/lib/upsguard/dist/main.js "$@"
 `;
 
 export function buildDeb(o: BuildOptions): string {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded --max-semi-space-size=1 --optimize-for-size
+#!/usr/bin/env -S node --single-threaded --max-semi-space-size=1 --optimize-for-size --bytecode-old-age=2 --flush-baseline-code
 import { readFileSync } from 'node:fs';
 import { cliErrorLines } from './cli/args.js';
 import { USAGE } from './cli/usage.js';
